@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Launcher: caches compiled modules across runs (a CLI is started over and
+// over by scripts), then hands over to the real program.
+import module from 'node:module'
+
+module.enableCompileCache?.()
+const { main } = await import('../dist/cli.js')
+process.exitCode = await main(process.argv)

@@ -1,0 +1,103 @@
+// The commander program: global flags, the commands, and the one place where
+// results and errors become output and an exit code.
+import { createRequire } from 'node:module'
+import { Command, CommanderError, Option } from 'commander'
+import { clientMetadataCommand } from './commands/client-metadata.js'
+import { loginCommand } from './commands/login.js'
+import { logoutCommand } from './commands/logout.js'
+import { postCommand } from './commands/post.js'
+import type { Runner } from './commands/runner.js'
+import { whoamiCommand } from './commands/whoami.js'
+import type { Context } from './context.js'
+import { AtoauthError, CancelledError, ExitCode, toAtoauthError } from './errors.js'
+import { Output } from './output.js'
+import { type GlobalFlags, resolveSettings } from './settings.js'
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+
+export function buildProgram(run: Runner): Command {
+  const program = new Command('atoauth')
+    .description('Use AT Protocol (Bluesky) accounts from a terminal, a shell script or a CI job.')
+    .version(version, '-V, --version')
+    .option('--json', 'print one JSON document on stdout, for success and failure')
+    .option(
+      '--account <handle|did>',
+      'act for this logged-in account (default: ATOAUTH_ACCOUNT, else the default one)',
+    )
+    .option(
+      '--insecure-storage',
+      'keep sessions in a plaintext 0600 file instead of the OS keychain',
+    )
+    .addOption(new Option('--no-color', 'never use colors (NO_COLOR is honoured too)'))
+    .showSuggestionAfterError()
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 error, 2 usage, 3 not logged in or session ended, 4 network or server,\n' +
+        '5 keychain unavailable, 130 cancelled. See the README for the details.',
+    )
+  for (const command of [
+    loginCommand(run),
+    whoamiCommand(run),
+    postCommand(run),
+    logoutCommand(run),
+    clientMetadataCommand(run),
+  ]) {
+    program.addCommand(command)
+  }
+  return program
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const jsonRequested = argv.includes('--json')
+  const cancel = new AbortController()
+  const onSigint = () => {
+    if (cancel.signal.aborted) process.exit(ExitCode.cancelled)
+    cancel.abort(new CancelledError())
+    // Commands that are not waiting on the signal get a moment to clean up.
+    setTimeout(() => process.exit(ExitCode.cancelled), 2_000).unref()
+  }
+  process.on('SIGINT', onSigint)
+
+  let exitCode: number = ExitCode.ok
+  let output = new Output({ json: jsonRequested, color: process.env.NO_COLOR === undefined })
+  const run: Runner = async (command, fn) => {
+    try {
+      const settings = resolveSettings(command.optsWithGlobals<GlobalFlags>())
+      output = new Output({ json: settings.json, color: settings.color })
+      const ctx: Context = { settings, out: output, signal: cancel.signal, now: () => new Date() }
+      output.result(await fn(ctx))
+    } catch (err) {
+      const error = toAtoauthError(err)
+      output.error(error)
+      exitCode = error.exitCode
+    }
+  }
+
+  const program = buildProgram(run)
+  // In --json mode a usage error is reported as a JSON document instead.
+  const writeErr = (text: string) => {
+    if (!jsonRequested) process.stderr.write(text)
+  }
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride()
+    command.configureOutput({ writeErr })
+  }
+
+  try {
+    await program.parseAsync(argv)
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err
+    if (err.exitCode === 0) return ExitCode.ok // --help, --version
+    if (jsonRequested) {
+      output.error(
+        new AtoauthError('usage', err.message.replace(/^error: /, ''), {
+          exitCode: ExitCode.usage,
+        }),
+      )
+    }
+    return ExitCode.usage
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+  return exitCode
+}

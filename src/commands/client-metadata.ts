@@ -1,0 +1,44 @@
+// atoauth client-metadata: the document to publish at a client_id URL.
+import { Command } from 'commander'
+import type { Context } from '../context.js'
+import { AtoauthError } from '../errors.js'
+import { HOSTED_SCOPE } from '../oauth/client-id.js'
+import type { CommandResult } from '../output.js'
+import type { Runner } from './runner.js'
+
+export type ClientMetadataOptions = { clientId: string | undefined; scope: string }
+
+export function clientMetadataCommand(run: Runner): Command {
+  return new Command('client-metadata')
+    .description('print the client metadata document to host at a client_id URL, validated')
+    .option(
+      '--client-id <url>',
+      'where the document will be published (default: the configured client_id)',
+    )
+    .option('--scope <scopes>', 'every scope logins may ask for', HOSTED_SCOPE)
+    .action((flags, command: Command) =>
+      run(command, (ctx) =>
+        runClientMetadata({ clientId: flags.clientId, scope: flags.scope }, ctx),
+      ),
+    )
+}
+
+export async function runClientMetadata(
+  options: ClientMetadataOptions,
+  ctx: Context,
+): Promise<CommandResult> {
+  const { hostedClientMetadata, validateHostedClientMetadata } = await import(
+    '../oauth/client-metadata.js'
+  )
+  const clientId = options.clientId ?? ctx.settings.clientId
+  const document = hostedClientMetadata(clientId, options.scope)
+  const problems = validateHostedClientMetadata(clientId, document)
+  if (problems.length > 0) {
+    throw new AtoauthError(
+      'invalid_client_metadata',
+      `The document is not valid: ${problems.join('; ')}`,
+    )
+  }
+  // The document itself is the data, in both modes: it is meant to be saved as is.
+  return { data: document, text: [JSON.stringify(document, null, 2)] }
+}

@@ -1,0 +1,12 @@
+// What a command's run() receives: its dependencies, so tests can hand it
+// fakes and commands never reach for globals.
+import type { Output } from './output.js'
+import type { Settings } from './settings.js'
+
+export type Context = {
+  settings: Settings
+  out: Output
+  /** Aborted when the person presses Ctrl-C. */
+  signal: AbortSignal
+  now: () => Date
+}

@@ -1,0 +1,147 @@
+// Every failure atoauth reports is an AtoauthError: a stable machine-readable
+// code for scripts, a one-line message, a hint telling the person what to do
+// next, and the documented exit code. Anything else that escapes a command is
+// turned into one by `toAtoauthError`, so no "Error: undefined" reaches a user.
+
+/** The exit codes scripts may rely on. Documented in the README; keep them stable. */
+export const ExitCode = {
+  ok: 0,
+  error: 1,
+  usage: 2,
+  authRequired: 3,
+  network: 4,
+  storageUnavailable: 5,
+  cancelled: 130,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export type AtoauthErrorOptions = {
+  hint?: string
+  exitCode?: ExitCodeValue
+  cause?: unknown
+}
+
+export class AtoauthError extends Error {
+  readonly code: string
+  readonly hint: string | undefined
+  readonly exitCode: ExitCodeValue
+
+  constructor(code: string, message: string, options: AtoauthErrorOptions = {}) {
+    super(message, { cause: options.cause })
+    this.name = 'AtoauthError'
+    this.code = code
+    this.hint = options.hint
+    this.exitCode = options.exitCode ?? ExitCode.error
+  }
+}
+
+export class UsageError extends AtoauthError {
+  constructor(message: string, hint?: string) {
+    super('usage', message, { hint, exitCode: ExitCode.usage })
+  }
+}
+
+export class NotLoggedInError extends AtoauthError {
+  constructor(message = 'You are not logged in.', hint = 'Log in with: atoauth login <handle>') {
+    super('not_logged_in', message, { hint, exitCode: ExitCode.authRequired })
+  }
+}
+
+export class SessionEndedError extends AtoauthError {
+  constructor(handleOrDid: string, reason: string, cause?: unknown) {
+    super('session_ended', `The session for ${handleOrDid} has ended: ${reason}`, {
+      hint: `Log in again: atoauth login ${handleOrDid}`,
+      exitCode: ExitCode.authRequired,
+      cause,
+    })
+  }
+}
+
+export class NetworkError extends AtoauthError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super('network', message, { hint, exitCode: ExitCode.network, cause })
+  }
+}
+
+export class StorageUnavailableError extends AtoauthError {
+  constructor(message: string, cause?: unknown) {
+    super('keychain_unavailable', message, {
+      hint:
+        'Install and unlock a keyring (on Linux: gnome-keyring or KeePassXC with the Secret Service enabled), ' +
+        'or opt into plaintext storage with --insecure-storage (or ATOAUTH_STORE=file).',
+      exitCode: ExitCode.storageUnavailable,
+      cause,
+    })
+  }
+}
+
+export class CancelledError extends AtoauthError {
+  constructor(message = 'Cancelled.') {
+    super('cancelled', message, { exitCode: ExitCode.cancelled })
+  }
+}
+
+/** A short, single-line description of an unknown thrown value. */
+export function describeCause(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) {
+    return describeCause(err.errors[0])
+  }
+  if (err instanceof Error) {
+    const message = err.message || err.name
+    const cause = err.cause instanceof Error ? err.cause.message : undefined
+    return cause && !message.includes(cause) ? `${message} (${cause})` : message
+  }
+  return String(err)
+}
+
+/**
+ * Maps errors thrown by the OAuth client, XRPC calls and Node itself onto the
+ * exit code contract. Matching is by class name so that this module does not
+ * import the (heavy) libraries those classes live in.
+ */
+export function toAtoauthError(err: unknown): AtoauthError {
+  if (err instanceof AtoauthError) return err
+  const name = err instanceof Error ? err.constructor.name : ''
+  const message = describeCause(err)
+
+  switch (name) {
+    case 'TokenRefreshError':
+    case 'TokenRevokedError':
+    case 'TokenInvalidError':
+      return new AtoauthError('session_ended', `The session has ended: ${message}`, {
+        hint: 'Log in again: atoauth login <handle>',
+        exitCode: ExitCode.authRequired,
+        cause: err,
+      })
+    case 'OAuthResolverError':
+    case 'HandleResolverError':
+    case 'DidError':
+      return new NetworkError(`Could not resolve the account: ${message}`, undefined, err)
+    case 'OAuthResponseError':
+      return new NetworkError(
+        `The authorization server refused the request: ${message}`,
+        undefined,
+        err,
+      )
+  }
+  if (isNetworkFailure(err)) {
+    return new NetworkError(
+      `Could not reach the server: ${message}`,
+      'Check your network connection and the server address, then try again.',
+      err,
+    )
+  }
+  return new AtoauthError('internal', message || 'An unexpected error occurred.', { cause: err })
+}
+
+function isNetworkFailure(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  if (err.name === 'TimeoutError' || err.name === 'FetchRequestError') return true
+  if (err instanceof TypeError && err.message === 'fetch failed') return true
+  const code = (err as { code?: unknown }).code
+  return (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT'].includes(code)
+  )
+}

@@ -1,0 +1,82 @@
+// The one place that writes to the terminal. stdout carries only a command's
+// data (text, or one JSON document with --json); everything meant for a
+// person, including spinners, goes to stderr.
+import { styleText } from 'node:util'
+import type { AtoauthError } from './errors.js'
+
+/** What a command returns: the data, and how a person reads it. */
+export type CommandResult = {
+  data: Record<string, unknown>
+  /** Lines for stdout in human mode. */
+  text: string[]
+}
+
+export type Spinner = {
+  update(text: string): void
+  stop(): void
+}
+
+export type Streams = {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream & { isTTY?: boolean }
+}
+
+export class Output {
+  readonly json: boolean
+  readonly #streams: Streams
+  readonly #color: boolean
+
+  constructor(options: { json: boolean; color: boolean; streams?: Streams }) {
+    this.json = options.json
+    this.#color = options.color
+    this.#streams = options.streams ?? { stdout: process.stdout, stderr: process.stderr }
+  }
+
+  /** A message for the person at the terminal. */
+  info(message: string): void {
+    this.#streams.stderr.write(`${message}\n`)
+  }
+
+  warn(message: string): void {
+    this.#streams.stderr.write(`${this.#style('yellow', 'warning:')} ${message}\n`)
+  }
+
+  /** A spinner on stderr, only when stderr is a terminal; otherwise silent. */
+  async spinner(text: string): Promise<Spinner> {
+    if (!this.#streams.stderr.isTTY) return { update: () => {}, stop: () => {} }
+    const { default: ora } = await import('ora')
+    const spinner = ora({ text, stream: this.#streams.stderr, color: 'cyan' }).start()
+    return {
+      update: (t) => {
+        spinner.text = t
+      },
+      stop: () => spinner.stop(),
+    }
+  }
+
+  result(result: CommandResult): void {
+    if (this.json) {
+      this.#streams.stdout.write(`${JSON.stringify(result.data, null, 2)}\n`)
+    } else if (result.text.length > 0) {
+      this.#streams.stdout.write(`${result.text.join('\n')}\n`)
+    }
+  }
+
+  error(err: AtoauthError): void {
+    if (this.json) {
+      const error = {
+        code: err.code,
+        message: err.message,
+        ...(err.hint ? { hint: err.hint } : {}),
+      }
+      this.#streams.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`)
+      return
+    }
+    this.#streams.stderr.write(`${this.#style('red', 'error:')} ${err.message}\n`)
+    if (err.hint) this.#streams.stderr.write(`${err.hint}\n`)
+  }
+
+  #style(format: 'red' | 'yellow', text: string): string {
+    return this.#color ? styleText(format, text, { stream: this.#streams.stderr }) : text
+  }
+}

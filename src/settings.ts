@@ -1,0 +1,67 @@
+// Flags and environment folded into one Settings object, so that commands never
+// read process.env themselves and tests can hand them any configuration.
+import envPaths from 'env-paths'
+import { UsageError } from './errors.js'
+import { DEFAULT_CLIENT_ID } from './oauth/client-id.js'
+
+export type StoreKind = 'keychain' | 'file'
+
+export type Settings = {
+  /** Where the account index, the lock files and (opt-in) the plaintext store live. */
+  configDir: string
+  json: boolean
+  color: boolean
+  /** Which secret store new sessions go to. */
+  storeKind: StoreKind
+  /** The hosted client metadata URL used by `login` unless --dev-client is given. */
+  clientId: string
+  /** The account a command acts for (handle or DID); undefined → the default account. */
+  account: string | undefined
+  /** Browser command from ATOAUTH_BROWSER; --browser on login overrides it. */
+  browserCommand: string | undefined
+  // For local development and tests only (documented as such in the README).
+  plcDirectoryUrl: string | undefined
+  handleResolverUrl: string | undefined
+  allowHttp: boolean
+}
+
+export type GlobalFlags = {
+  json?: boolean
+  insecureStorage?: boolean
+  account?: string
+  color?: boolean
+}
+
+type Env = Record<string, string | undefined>
+
+export function resolveSettings(flags: GlobalFlags, env: Env = process.env): Settings {
+  return {
+    configDir: env.ATOAUTH_CONFIG_DIR || envPaths('atoauth', { suffix: '' }).config,
+    json: flags.json === true,
+    color: flags.color !== false && env.NO_COLOR === undefined,
+    storeKind: flags.insecureStorage ? 'file' : parseStoreKind(env.ATOAUTH_STORE),
+    clientId: env.ATOAUTH_CLIENT_ID || DEFAULT_CLIENT_ID,
+    account: flags.account || env.ATOAUTH_ACCOUNT || undefined,
+    browserCommand: env.ATOAUTH_BROWSER || undefined,
+    plcDirectoryUrl: optionalUrl('ATOAUTH_PLC_URL', env.ATOAUTH_PLC_URL),
+    handleResolverUrl: optionalUrl('ATOAUTH_HANDLE_RESOLVER', env.ATOAUTH_HANDLE_RESOLVER),
+    allowHttp: env.ATOAUTH_ALLOW_HTTP === '1',
+  }
+}
+
+function parseStoreKind(value: string | undefined): StoreKind {
+  if (value === undefined || value === '' || value === 'keychain') return 'keychain'
+  if (value === 'file') return 'file'
+  throw new UsageError(
+    `ATOAUTH_STORE must be "keychain" or "file", not "${value}".`,
+    'Unset ATOAUTH_STORE to use the OS keychain.',
+  )
+}
+
+function optionalUrl(name: string, value: string | undefined): string | undefined {
+  if (!value) return undefined
+  if (!URL.canParse(value)) {
+    throw new UsageError(`${name} is not a valid URL: "${value}".`)
+  }
+  return value
+}

@@ -1,0 +1,110 @@
+// The non-secret record of who is logged in: DID, handle, PDS, client_id,
+// login time and which secret store holds the session. Kept in
+// <config dir>/accounts.json, replaced atomically on every change.
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import writeFileAtomic from 'write-file-atomic'
+import { AtoauthError, NotLoggedInError } from '../errors.js'
+import type { StoreKind } from '../settings.js'
+
+export type AccountRecord = {
+  did: string
+  handle: string
+  pds: string
+  /** The authorization server that issued the session. */
+  issuer: string
+  clientId: string
+  scope: string
+  store: StoreKind
+  /** ISO time of the login: public-client sessions end 14 days after it. */
+  loginAt: string
+}
+
+type AccountIndexFile = {
+  version: 1
+  defaultDid?: string
+  accounts: AccountRecord[]
+}
+
+const FILE_NAME = 'accounts.json'
+
+export class AccountIndex {
+  readonly path: string
+  #data: AccountIndexFile
+
+  private constructor(path: string, data: AccountIndexFile) {
+    this.path = path
+    this.#data = data
+  }
+
+  static async load(configDir: string): Promise<AccountIndex> {
+    const path = join(configDir, FILE_NAME)
+    let text: string
+    try {
+      text = await readFile(path, 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        return new AccountIndex(path, { version: 1, accounts: [] })
+      }
+      throw err
+    }
+    let data: AccountIndexFile
+    try {
+      data = JSON.parse(text)
+    } catch {
+      throw new AtoauthError('config_corrupt', `${path} is not valid JSON.`, {
+        hint: 'Fix or delete the file, then log in again.',
+      })
+    }
+    if (data?.version !== 1 || !Array.isArray(data.accounts)) {
+      throw new AtoauthError('config_corrupt', `${path} has an unknown format.`, {
+        hint: 'It may have been written by a newer atoauth: upgrade, or delete the file and log in again.',
+      })
+    }
+    return new AccountIndex(path, data)
+  }
+
+  get accounts(): readonly AccountRecord[] {
+    return this.#data.accounts
+  }
+
+  get defaultDid(): string | undefined {
+    return this.#data.defaultDid
+  }
+
+  /** The account named by handle or DID, or the default one. */
+  resolve(handleOrDid: string | undefined): AccountRecord {
+    if (handleOrDid === undefined) {
+      const record = this.#data.accounts.find((a) => a.did === this.#data.defaultDid)
+      if (!record) throw new NotLoggedInError()
+      return record
+    }
+    const wanted = handleOrDid.replace(/^@/, '').toLowerCase()
+    const record = this.#data.accounts.find(
+      (a) => a.did === handleOrDid || a.handle.toLowerCase() === wanted,
+    )
+    if (!record) {
+      throw new NotLoggedInError(
+        `No account ${handleOrDid} is logged in.`,
+        `Log in with: atoauth login ${handleOrDid}`,
+      )
+    }
+    return record
+  }
+
+  upsert(record: AccountRecord, options: { makeDefault: boolean }): void {
+    const others = this.#data.accounts.filter((a) => a.did !== record.did)
+    this.#data.accounts = [...others, record]
+    if (options.makeDefault || !this.#data.defaultDid) this.#data.defaultDid = record.did
+  }
+
+  remove(did: string): void {
+    this.#data.accounts = this.#data.accounts.filter((a) => a.did !== did)
+    if (this.#data.defaultDid === did) this.#data.defaultDid = this.#data.accounts[0]?.did
+  }
+
+  async save(): Promise<void> {
+    await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 })
+    await writeFileAtomic(this.path, `${JSON.stringify(this.#data, null, 2)}\n`, { mode: 0o600 })
+  }
+}

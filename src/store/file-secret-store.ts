@@ -1,0 +1,44 @@
+// The opt-in plaintext store (--insecure-storage / ATOAUTH_STORE=file): one
+// 0600 file per account in a 0700 folder, each replaced atomically.
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import writeFileAtomic from 'write-file-atomic'
+import type { SecretStore } from './secret-store.js'
+
+export class FileSecretStore implements SecretStore {
+  readonly kind = 'file'
+  readonly location: string
+
+  constructor(configDir: string) {
+    this.location = join(configDir, 'insecure-sessions')
+  }
+
+  async get(account: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.#path(account), 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw err
+    }
+  }
+
+  async set(account: string, value: string): Promise<void> {
+    await mkdir(this.location, { recursive: true, mode: 0o700 })
+    await writeFileAtomic(this.#path(account), value, { mode: 0o600 })
+  }
+
+  async delete(account: string): Promise<void> {
+    await rm(this.#path(account), { force: true })
+  }
+
+  async probe(): Promise<void> {
+    const account = `probe-${randomBytes(6).toString('hex')}`
+    await this.set(account, 'probe')
+    await this.delete(account)
+  }
+
+  #path(account: string): string {
+    return join(this.location, `${encodeURIComponent(account)}.json`)
+  }
+}

@@ -1,0 +1,28 @@
+// Where session secrets (refresh token, access token, DPoP private key) live.
+// Two implementations: the OS keychain (the default) and a 0600 file that the
+// user must opt into explicitly.
+import type { Settings, StoreKind } from '../settings.js'
+
+export interface SecretStore {
+  readonly kind: StoreKind
+  /** For messages: where the secret is kept. */
+  readonly location: string
+  get(account: string): Promise<string | undefined>
+  set(account: string, value: string): Promise<void>
+  delete(account: string): Promise<void>
+  /** Proves the store works (write, read back, delete) before a login starts. */
+  probe(): Promise<void>
+}
+
+/** The keychain service name every atoauth entry is filed under. */
+export const KEYCHAIN_SERVICE = 'atoauth'
+
+export async function openSecretStore(kind: StoreKind, settings: Settings): Promise<SecretStore> {
+  if (kind === 'file') {
+    const { FileSecretStore } = await import('./file-secret-store.js')
+    return new FileSecretStore(settings.configDir)
+  }
+  const { KeychainSecretStore } = await import('./keychain-secret-store.js')
+  const { NativeKeyring } = await import('./native-keyring.js')
+  return new KeychainSecretStore(new NativeKeyring(KEYCHAIN_SERVICE))
+}
