@@ -136,7 +136,12 @@ export async function runLogin(options: LoginOptions, ctx: Context): Promise<Com
     const spinner = await ctx.out.spinner('Waiting for the browser to sign in… (Ctrl-C to cancel)')
     const session = await listener
       .waitForCallback(async (params) => {
-        const { session } = await client.callback(params, { redirect_uri: listener.redirectUri })
+        // Mapped here, so that the browser page says what the terminal says.
+        const { session } = await client
+          .callback(params, { redirect_uri: listener.redirectUri })
+          .catch((err: unknown) => {
+            throw loginError(err, ctx.signal, options.timeout)
+          })
         return {
           value: session,
           outcome: {

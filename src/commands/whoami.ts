@@ -1,7 +1,7 @@
 // atoauth whoami: who the session belongs to, checked live at the PDS.
 import { Command } from 'commander'
 import type { Context } from '../context.js'
-import { NetworkError } from '../errors.js'
+import { NetworkError, SessionEndedError } from '../errors.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
 
@@ -18,6 +18,9 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
   const { restoreAccountSession } = await import('../oauth/account-session.js')
   const { record, session } = await restoreAccountSession(ctx)
   const res = await session.fetchHandler('/xrpc/com.atproto.server.getSession')
+  if (res.status === 401) {
+    throw new SessionEndedError(record.handle, 'the PDS no longer accepts it')
+  }
   if (!res.ok) {
     throw new NetworkError(`The PDS answered ${res.status} to com.atproto.server.getSession.`)
   }

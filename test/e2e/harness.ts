@@ -1,0 +1,180 @@
+// Runs the built atoauth binary against a real local sandbox (PLC + PDS),
+// with headless Chromium as the browser and whatever Secret Service the test
+// process sees. Every run's output is kept, so that each test can check that
+// no secret it ever saw in a store was printed.
+import { execFile } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { AsyncEntry } from '@napi-rs/keyring'
+import { expect } from 'vitest'
+import { readJson, type Sandbox, startSandbox } from '../sandbox/sandbox.ts'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+const BIN = join(ROOT, 'bin/atoauth.js')
+const CONSENT_BROWSER = join(ROOT, 'test/support/consent-browser.ts')
+export const HOSTED_DOCUMENT_PATH = join(ROOT, 'client-metadata/oauth-client-metadata.json')
+
+export type CliResult = { code: number; stdout: string; stderr: string }
+
+export type ConsentOutcome = {
+  ok: boolean
+  title?: string
+  detail?: string
+  status?: number
+  steps: string[]
+  error?: string
+}
+
+export class E2E {
+  readonly sandbox: Sandbox
+  readonly configDir: string
+  readonly #outputs: string[] = []
+  readonly #secrets = new Set<string>()
+  readonly #workDir: string
+
+  private constructor(sandbox: Sandbox, workDir: string) {
+    this.sandbox = sandbox
+    this.#workDir = workDir
+    this.configDir = join(workDir, 'config')
+  }
+
+  static async start(): Promise<E2E> {
+    const document = (await readJson(HOSTED_DOCUMENT_PATH)) as { client_id: string }
+    const sandbox = await startSandbox({ clientMetadata: { [document.client_id]: document } })
+    return new E2E(sandbox, await mkdtemp(join(tmpdir(), 'atoauth-e2e-')))
+  }
+
+  /** The environment a person would have, pointed at the sandbox. */
+  env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      ATOAUTH_CONFIG_DIR: this.configDir,
+      ATOAUTH_PLC_URL: this.sandbox.plcUrl,
+      ATOAUTH_HANDLE_RESOLVER: this.sandbox.pdsUrl,
+      ATOAUTH_ALLOW_HTTP: '1',
+      ATOAUTH_BROWSER: `${process.execPath} ${CONSENT_BROWSER}`,
+      NO_COLOR: '1',
+      ...extra,
+    }
+  }
+
+  /** Runs `atoauth ...args` as a child process, asynchronously (the PDS lives in this process). */
+  async run(args: string[], env: NodeJS.ProcessEnv = this.env()): Promise<CliResult> {
+    const result = await new Promise<CliResult>((done) => {
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        { env, timeout: 90_000 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0
+          done({ code, stdout, stderr })
+        },
+      )
+    })
+    this.#outputs.push(result.stdout, result.stderr)
+    await this.collectSecrets()
+    return result
+  }
+
+  /**
+   * Logs in through the real consent page. Returns the CLI result and what
+   * the browser saw on the callback page.
+   */
+  async login(
+    account: string,
+    options: {
+      args?: string[]
+      action?: 'allow' | 'deny'
+      env?: Record<string, string | undefined>
+    } = {},
+  ): Promise<{ cli: CliResult; browser: ConsentOutcome }> {
+    const log = join(this.#workDir, `consent-${Date.now()}-${Math.random()}.json`)
+    const cli = await this.run(
+      ['login', `${account}.test`, '--timeout', '60', ...(options.args ?? [])],
+      this.env({
+        CONSENT_PASSWORD: this.sandbox.accounts[account]?.password,
+        CONSENT_ACTION: options.action ?? 'allow',
+        CONSENT_LOG: log,
+        ...options.env,
+      }),
+    )
+    const browser = await waitForConsentLog(log, cli.stderr.includes('/oauth/authorize'))
+    this.#outputs.push(JSON.stringify(browser))
+    return { cli, browser }
+  }
+
+  /** The stored session of an account, from the keychain or the file store. */
+  async storedSession(did: string): Promise<StoredSession | undefined> {
+    const fromKeychain = await keychainEntry(did)
+    if (fromKeychain) return JSON.parse(fromKeychain)
+    const file = join(this.configDir, 'insecure-sessions', `${encodeURIComponent(did)}.json`)
+    const fromFile = await readFile(file, 'utf8').catch(() => undefined)
+    return fromFile ? JSON.parse(fromFile) : undefined
+  }
+
+  /** Remembers every secret currently stored, so later output can be checked against it. */
+  async collectSecrets(): Promise<void> {
+    for (const account of Object.values(this.sandbox.accounts)) {
+      const session = await this.storedSession(account.did)
+      if (!session) continue
+      for (const secret of secretsOf(session)) this.#secrets.add(secret)
+    }
+  }
+
+  /** No token or DPoP private key seen in any store was ever printed. */
+  expectNoSecretsPrinted(): void {
+    expect(this.#secrets.size).toBeGreaterThan(0)
+    for (const output of this.#outputs) {
+      for (const secret of this.#secrets) {
+        if (output.includes(secret)) {
+          throw new Error(`a secret (${secret.slice(0, 6)}…) was printed`)
+        }
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const account of Object.values(this.sandbox.accounts)) {
+      await new AsyncEntry('atoauth', account.did, { linux: { store: 'secret-service' } })
+        .deleteCredential()
+        .catch(() => {})
+    }
+    await this.sandbox.close()
+    await rm(this.#workDir, { recursive: true, force: true })
+  }
+}
+
+export type StoredSession = {
+  dpopJwk: { d?: string; [k: string]: unknown }
+  tokenSet: { access_token: string; refresh_token?: string; expires_at?: string; sub: string }
+}
+
+function secretsOf(session: StoredSession): string[] {
+  return [session.tokenSet.access_token, session.tokenSet.refresh_token, session.dpopJwk.d].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 16,
+  )
+}
+
+/**
+ * The CLI can exit as soon as it has answered the callback, while the browser
+ * is still reading the page: wait for the browser's log when it was started.
+ */
+async function waitForConsentLog(path: string, browserStarted: boolean): Promise<ConsentOutcome> {
+  const deadline = Date.now() + (browserStarted ? 15_000 : 0)
+  for (;;) {
+    const text = await readFile(path, 'utf8').catch(() => undefined)
+    if (text) return JSON.parse(text)
+    if (Date.now() >= deadline) return { ok: false, steps: [] }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+export async function keychainEntry(did: string): Promise<string | undefined> {
+  const entry = new AsyncEntry('atoauth', did, { linux: { store: 'secret-service' } })
+  return (await entry.getPassword()) ?? undefined
+}
+
+export async function listFiles(dir: string): Promise<string[]> {
+  return readdir(dir, { recursive: true }).catch(() => [])
+}

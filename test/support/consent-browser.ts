@@ -1,0 +1,89 @@
+// A stand-in for the person at the browser: ATOAUTH_BROWSER points here, so
+// `atoauth login` hands it the authorization URL. It drives headless Chromium
+// through the PDS's real sign-in and consent pages, then records what the
+// loopback callback page said. Run directly by Node (type stripping).
+//
+// Environment:
+//   CONSENT_PASSWORD   the account's password
+//   CONSENT_ACTION     "allow" (default) or "deny"
+//   CONSENT_LOG        a file to write the outcome to, as JSON
+import { writeFileSync } from 'node:fs'
+import { chromium } from 'playwright-core'
+
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+type Outcome = {
+  ok: boolean
+  /** The callback page's heading and detail, when the browser got there. */
+  title?: string
+  detail?: string
+  status?: number
+  steps: string[]
+  error?: string
+}
+
+async function main(url: string): Promise<Outcome> {
+  const steps: string[] = []
+  const action = process.env.CONSENT_ACTION ?? 'allow'
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_FLAGS,
+    headless: true,
+  })
+  try {
+    const context = await browser.newContext({ locale: 'en-US' })
+    const page = await context.newPage()
+    page.setDefaultTimeout(20_000)
+    let callbackStatus: number | undefined
+    page.on('response', (res) => {
+      if (res.url().startsWith('http://127.0.0.1:')) callbackStatus = res.status()
+    })
+    await page.goto(url)
+    steps.push(`opened ${new URL(url).origin}`)
+
+    const password = page.locator('input[name="password"]')
+    const consent = page.getByRole('button', { name: /^(authorize|accept)$/i })
+    await password.or(consent).first().waitFor()
+    if (await password.isVisible()) {
+      await password.fill(process.env.CONSENT_PASSWORD ?? '')
+      await page.getByRole('button', { name: /^sign in$/i }).click()
+      steps.push('signed in')
+    }
+
+    const callback = page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\//, { timeout: 20_000 })
+    if (action === 'deny') {
+      await page.getByRole('button', { name: /^(deny access|deny|decline)$/i }).click()
+      steps.push('denied')
+    } else {
+      await consent.click()
+      steps.push('authorized')
+    }
+    await callback
+    const title = (await page.locator('#outcome').textContent()) ?? undefined
+    const detail = (await page.locator('#detail').textContent()) ?? undefined
+    steps.push('reached callback')
+    return { ok: true, title, detail, status: callbackStatus, steps }
+  } catch (err) {
+    return { ok: false, steps, error: err instanceof Error ? err.message : String(err) }
+  } finally {
+    await browser.close()
+  }
+}
+
+const url = process.argv[2]
+if (!url) {
+  console.error('usage: consent-browser.ts <authorization url>')
+  process.exit(2)
+}
+const outcome = await main(url)
+if (process.env.CONSENT_LOG) writeFileSync(process.env.CONSENT_LOG, JSON.stringify(outcome))
+process.exit(outcome.ok ? 0 : 1)
