@@ -7,8 +7,11 @@ class FakeKeyring implements Keyring {
   readonly description = 'the fake keyring'
   readonly entries = new Map<string, string>()
   failSetsAfter = Number.POSITIVE_INFINITY
+  readonly maxValueLength: number
 
-  constructor(readonly maxValueLength: number) {}
+  constructor(maxValueLength: number) {
+    this.maxValueLength = maxValueLength
+  }
 
   async get(account: string) {
     return this.entries.get(account)
