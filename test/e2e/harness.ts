@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path'
 import { AsyncEntry } from '@napi-rs/keyring'
 import { expect } from 'vitest'
 import { readJson, type Sandbox, startSandbox } from '../sandbox/sandbox.ts'
+import type { ConsentOutcome } from '../support/consent-browser.ts'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 const BIN = join(ROOT, 'bin/atoauth.js')
@@ -16,15 +17,6 @@ const CONSENT_BROWSER = join(ROOT, 'test/support/consent-browser.ts')
 export const HOSTED_DOCUMENT_PATH = join(ROOT, 'client-metadata/oauth-client-metadata.json')
 
 export type CliResult = { code: number; stdout: string; stderr: string }
-
-export type ConsentOutcome = {
-  ok: boolean
-  title?: string
-  detail?: string
-  status?: number
-  steps: string[]
-  error?: string
-}
 
 export class E2E {
   readonly sandbox: Sandbox

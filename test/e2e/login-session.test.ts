@@ -3,13 +3,18 @@
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { E2E, keychainEntry, listFiles } from './harness.ts'
 
 let e2e: E2E
 
 beforeAll(async () => {
   e2e = await E2E.start()
+})
+
+// Every test: no token or DPoP private key ever stored appeared in any output.
+afterEach(() => {
+  e2e.expectNoSecretsPrinted()
 })
 
 afterAll(async () => {
@@ -166,6 +171,32 @@ describe('login with the development client id', () => {
 
     expect((await e2e.run(['logout'])).code).toBe(0)
     e2e.expectNoSecretsPrinted()
+  })
+})
+
+describe('when the browser never comes back', () => {
+  it('--no-browser prints the URL, and the timeout ends the login with nothing stored', async () => {
+    const alice = e2e.sandbox.accounts.alice!
+    const { code, stdout, stderr } = await e2e.run([
+      'login',
+      'alice.test',
+      '--no-browser',
+      '--timeout',
+      '2',
+      '--json',
+    ])
+    expect(code).toBe(1)
+    expect(stderr).toMatch(
+      /Open this URL in a browser to sign in:\n\n {2}http:\/\/localhost:\d+\/oauth\/authorize\?/,
+    )
+    expect(JSON.parse(stdout)).toEqual({
+      error: {
+        code: 'login_timeout',
+        message: 'No answer from the browser within 2 s.',
+        hint: 'Run atoauth login again, and finish signing in sooner (or pass --timeout).',
+      },
+    })
+    expect(await keychainEntry(alice.did)).toBeUndefined()
   })
 })
 

@@ -21,7 +21,7 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ]
 
-type Outcome = {
+export type ConsentOutcome = {
   ok: boolean
   /** The callback page's heading and detail, when the browser got there. */
   title?: string
@@ -31,7 +31,7 @@ type Outcome = {
   error?: string
 }
 
-async function main(url: string): Promise<Outcome> {
+async function main(url: string): Promise<ConsentOutcome> {
   const steps: string[] = []
   const action = process.env.CONSENT_ACTION ?? 'allow'
   const browser = await chromium.launch({
