@@ -125,6 +125,18 @@ export function toAtoauthError(err: unknown): AtoauthError {
         err,
       )
   }
+  if (inheritsFrom(err, 'XRPCError')) {
+    // The library already tried a refresh before handing back a 401.
+    const status = (err as { status?: unknown }).status
+    if (status === 401) {
+      return new AtoauthError('session_ended', `The session has ended: ${message}`, {
+        hint: 'Log in again: atoauth login <handle>',
+        exitCode: ExitCode.authRequired,
+        cause: err,
+      })
+    }
+    return new NetworkError(`The server refused the request: ${message}`, undefined, err)
+  }
   if (isNetworkFailure(err)) {
     return new NetworkError(
       `Could not reach the server: ${message}`,
@@ -133,6 +145,17 @@ export function toAtoauthError(err: unknown): AtoauthError {
     )
   }
   return new AtoauthError('internal', message || 'An unexpected error occurred.', { cause: err })
+}
+
+/**
+ * Whether a class of that name is in the error's prototype chain: the XRPC
+ * client throws subclasses (one per lexicon error) of XRPCError.
+ */
+function inheritsFrom(err: unknown, className: string): boolean {
+  for (let proto = Object.getPrototypeOf(err); proto; proto = Object.getPrototypeOf(proto)) {
+    if (proto.constructor?.name === className) return true
+  }
+  return false
 }
 
 function isNetworkFailure(err: unknown): boolean {

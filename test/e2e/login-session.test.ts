@@ -144,6 +144,11 @@ describe('login with the hosted https client_id, then whoami, post, logout', () 
       join(copyDir, 'insecure-sessions', `${encodeURIComponent(alice().did)}.json`),
       before!,
     )
+    const replayPost = await e2e.run(
+      ['post', 'still here?'],
+      e2e.env({ ATOAUTH_CONFIG_DIR: copyDir }),
+    )
+    expect(replayPost.code, replayPost.stderr).toBe(3)
     const replay = await e2e.run(['whoami'], e2e.env({ ATOAUTH_CONFIG_DIR: copyDir }))
     expect(replay.code, replay.stderr).toBe(3)
     expect(replay.stderr).toContain('Log in again: atoauth login alice.test')
