@@ -100,7 +100,7 @@ export class E2E {
   async storedSession(did: string): Promise<StoredSession | undefined> {
     const fromKeychain = await keychainEntry(did)
     if (fromKeychain) return JSON.parse(fromKeychain)
-    const file = join(this.configDir, 'insecure-sessions', `${encodeURIComponent(did)}.json`)
+    const file = insecureSessionFile(this.configDir, did)
     const fromFile = await readFile(file, 'utf8').catch(() => undefined)
     return fromFile ? JSON.parse(fromFile) : undefined
   }
@@ -160,6 +160,11 @@ async function waitForConsentLog(path: string, browserStarted: boolean): Promise
     if (Date.now() >= deadline) return { ok: false, steps: [] }
     await new Promise((r) => setTimeout(r, 100))
   }
+}
+
+/** Where the opt-in plaintext store keeps an account's session. */
+export function insecureSessionFile(configDir: string, did: string): string {
+  return join(configDir, 'insecure-sessions', `${encodeURIComponent(did)}.json`)
 }
 
 export async function keychainEntry(did: string): Promise<string | undefined> {

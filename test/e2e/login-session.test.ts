@@ -1,10 +1,10 @@
 // The core journey, end to end: the built binary, a real PLC + PDS, headless
 // Chromium on the real sign-in and consent pages, the real Secret Service.
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { E2E, keychainEntry, listFiles } from './harness.ts'
+import { E2E, insecureSessionFile, keychainEntry, listFiles } from './harness.ts'
 
 let e2e: E2E
 
@@ -119,31 +119,25 @@ describe('login with the hosted https client_id, then whoami, post, logout', () 
 
     // Replay the old session from a copy: the PDS must refuse it.
     const copyDir = await mkdtemp(join(tmpdir(), 'atoauth-copy-'))
-    const account = JSON.parse(
-      JSON.stringify({
-        version: 1,
-        defaultDid: alice().did,
-        accounts: [
-          {
-            did: alice().did,
-            handle: 'alice.test',
-            pds: `${e2e.sandbox.pdsUrl}/`,
-            issuer: `${e2e.sandbox.pdsUrl}/`,
-            clientId: 'https://atoauth.github.io/oauth-client-metadata.json',
-            scope: 'atproto transition:generic',
-            store: 'file',
-            loginAt: new Date().toISOString(),
-          },
-        ],
-      }),
-    )
+    const account = {
+      version: 1,
+      defaultDid: alice().did,
+      accounts: [
+        {
+          did: alice().did,
+          handle: 'alice.test',
+          pds: `${e2e.sandbox.pdsUrl}/`,
+          issuer: `${e2e.sandbox.pdsUrl}/`,
+          clientId: 'https://atoauth.github.io/oauth-client-metadata.json',
+          scope: 'atproto transition:generic',
+          store: 'file',
+          loginAt: new Date().toISOString(),
+        },
+      ],
+    }
     await writeFile(join(copyDir, 'accounts.json'), JSON.stringify(account))
-    const { mkdir } = await import('node:fs/promises')
     await mkdir(join(copyDir, 'insecure-sessions'), { recursive: true })
-    await writeFile(
-      join(copyDir, 'insecure-sessions', `${encodeURIComponent(alice().did)}.json`),
-      before!,
-    )
+    await writeFile(insecureSessionFile(copyDir, alice().did), before!)
     const replayPost = await e2e.run(
       ['post', 'still here?'],
       e2e.env({ ATOAUTH_CONFIG_DIR: copyDir }),
@@ -244,7 +238,7 @@ describe('when the keychain is unavailable', () => {
     expect(cli.code, cli.stderr).toBe(0)
     expect(cli.stderr).toContain('warning: using insecure plaintext session storage')
 
-    const file = join(e2e.configDir, 'insecure-sessions', `${encodeURIComponent(alice.did)}.json`)
+    const file = insecureSessionFile(e2e.configDir, alice.did)
     expect((await stat(file)).mode & 0o777).toBe(0o600)
     expect((await stat(join(e2e.configDir, 'insecure-sessions'))).mode & 0o777).toBe(0o700)
 
