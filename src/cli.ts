@@ -2,11 +2,15 @@
 // results and errors become output and an exit code.
 import { createRequire } from 'node:module'
 import { Command, CommanderError, Option } from 'commander'
+import { accountsCommand } from './commands/accounts.js'
+import { apiCommand } from './commands/api.js'
 import { clientMetadataCommand } from './commands/client-metadata.js'
 import { loginCommand } from './commands/login.js'
 import { logoutCommand } from './commands/logout.js'
 import { postCommand } from './commands/post.js'
 import type { Runner } from './commands/runner.js'
+import { sessionCommand } from './commands/session.js'
+import { switchCommand } from './commands/switch.js'
 import { whoamiCommand } from './commands/whoami.js'
 import type { Context } from './context.js'
 import { AtoauthError, CancelledError, ExitCode, toAtoauthError } from './errors.js'
@@ -38,7 +42,11 @@ export function buildProgram(run: Runner): Command {
   for (const command of [
     loginCommand(run),
     whoamiCommand(run),
+    accountsCommand(run),
+    switchCommand(run),
     postCommand(run),
+    apiCommand(run),
+    sessionCommand(run),
     logoutCommand(run),
     clientMetadataCommand(run),
   ]) {
@@ -64,7 +72,13 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     try {
       const settings = resolveSettings(command.optsWithGlobals<GlobalFlags>())
       output = new Output({ json: settings.json, color: settings.color })
-      const ctx: Context = { settings, out: output, signal: cancel.signal, now: () => new Date() }
+      const ctx: Context = {
+        settings,
+        out: output,
+        signal: cancel.signal,
+        now: () => new Date(),
+        stdin: process.stdin,
+      }
       output.result(await fn(ctx))
     } catch (err) {
       const error = toAtoauthError(err)
@@ -78,10 +92,12 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const writeErr = (text: string) => {
     if (!jsonRequested) process.stderr.write(text)
   }
-  for (const command of [program, ...program.commands]) {
+  const configure = (command: Command) => {
     command.exitOverride()
     command.configureOutput({ writeErr })
+    command.commands.forEach(configure)
   }
+  configure(program)
 
   try {
     await program.parseAsync(argv)

@@ -9,4 +9,6 @@ export type Context = {
   /** Aborted when the person presses Ctrl-C. */
   signal: AbortSignal
   now: () => Date
+  /** Read only when the person asks for it (`-`); never prompted from. */
+  stdin: NodeJS.ReadableStream
 }

@@ -20,12 +20,15 @@ export type AtoauthErrorOptions = {
   hint?: string
   exitCode?: ExitCodeValue
   cause?: unknown
+  /** Extra machine-readable fields for the --json error envelope (e.g. an HTTP status). */
+  details?: Record<string, unknown>
 }
 
 export class AtoauthError extends Error {
   readonly code: string
   readonly hint: string | undefined
   readonly exitCode: ExitCodeValue
+  readonly details: Record<string, unknown> | undefined
 
   constructor(code: string, message: string, options: AtoauthErrorOptions = {}) {
     super(message, { cause: options.cause })
@@ -33,6 +36,7 @@ export class AtoauthError extends Error {
     this.code = code
     this.hint = options.hint
     this.exitCode = options.exitCode ?? ExitCode.error
+    this.details = options.details
   }
 }
 
@@ -50,11 +54,15 @@ export class NotLoggedInError extends AtoauthError {
 
 export class SessionEndedError extends AtoauthError {
   constructor(handleOrDid: string, reason: string, cause?: unknown) {
-    super('session_ended', `The session for ${handleOrDid} has ended: ${reason}`, {
-      hint: `Log in again: atoauth login ${handleOrDid}`,
-      exitCode: ExitCode.authRequired,
-      cause,
-    })
+    super(
+      'session_ended',
+      `The session for ${handleOrDid} has ended: ${reason.replace(/\.$/, '')}.`,
+      {
+        hint: `Log in again: atoauth login ${handleOrDid}`,
+        exitCode: ExitCode.authRequired,
+        cause,
+      },
+    )
   }
 }
 

@@ -9,6 +9,8 @@ export type CommandResult = {
   data: Record<string, unknown>
   /** Lines for stdout in human mode. */
   text: string[]
+  /** Bytes that are the data itself (a non-JSON XRPC response): written as is in both modes. */
+  raw?: Uint8Array
 }
 
 export type Spinner = {
@@ -55,7 +57,9 @@ export class Output {
   }
 
   result(result: CommandResult): void {
-    if (this.json) {
+    if (result.raw) {
+      this.#streams.stdout.write(result.raw)
+    } else if (this.json) {
       this.#streams.stdout.write(`${JSON.stringify(result.data, null, 2)}\n`)
     } else if (result.text.length > 0) {
       this.#streams.stdout.write(`${result.text.join('\n')}\n`)
@@ -68,6 +72,7 @@ export class Output {
         code: err.code,
         message: err.message,
         ...(err.hint ? { hint: err.hint } : {}),
+        ...err.details,
       }
       this.#streams.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`)
       return

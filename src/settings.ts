@@ -1,10 +1,19 @@
 // Flags and environment folded into one Settings object, so that commands never
 // read process.env themselves and tests can hand them any configuration.
+import { resolve } from 'node:path'
 import envPaths from 'env-paths'
 import { UsageError } from './errors.js'
 import { DEFAULT_CLIENT_ID } from './oauth/client-id.js'
 
 export type StoreKind = 'keychain' | 'file'
+
+/**
+ * A session handed to atoauth from outside (a CI secret): the exported blob
+ * itself (ATOAUTH_SESSION) or a file holding it (ATOAUTH_SESSION_FILE).
+ */
+export type ExportedSessionSource =
+  | { kind: 'session-env'; variable: 'ATOAUTH_SESSION'; text: string }
+  | { kind: 'session-file'; path: string }
 
 export type Settings = {
   /** Where the account index, the lock files and (opt-in) the plaintext store live. */
@@ -17,6 +26,8 @@ export type Settings = {
   clientId: string
   /** The account a command acts for (handle or DID); undefined → the default account. */
   account: string | undefined
+  /** When set, every command uses this session and never the keychain or the account index. */
+  exportedSession: ExportedSessionSource | undefined
   /** Browser command from ATOAUTH_BROWSER; --browser on login overrides it. */
   browserCommand: string | undefined
   // For local development and tests only (documented as such in the README).
@@ -42,6 +53,7 @@ export function resolveSettings(flags: GlobalFlags, env: Env = process.env): Set
     storeKind: flags.insecureStorage ? 'file' : parseStoreKind(env.ATOAUTH_STORE),
     clientId: env.ATOAUTH_CLIENT_ID || DEFAULT_CLIENT_ID,
     account: flags.account || env.ATOAUTH_ACCOUNT || undefined,
+    exportedSession: exportedSessionSource(env),
     browserCommand: env.ATOAUTH_BROWSER || undefined,
     plcDirectoryUrl: optionalUrl('ATOAUTH_PLC_URL', env.ATOAUTH_PLC_URL),
     handleResolverUrl: optionalUrl('ATOAUTH_HANDLE_RESOLVER', env.ATOAUTH_HANDLE_RESOLVER),
@@ -56,6 +68,20 @@ function parseStoreKind(value: string | undefined): StoreKind {
     `ATOAUTH_STORE must be "keychain" or "file", not "${value}".`,
     'Unset ATOAUTH_STORE to use the OS keychain.',
   )
+}
+
+function exportedSessionSource(env: Env): ExportedSessionSource | undefined {
+  const text = env.ATOAUTH_SESSION
+  const path = env.ATOAUTH_SESSION_FILE
+  if (text && path) {
+    throw new UsageError(
+      'ATOAUTH_SESSION and ATOAUTH_SESSION_FILE are both set.',
+      'Set only one: ATOAUTH_SESSION_FILE lets atoauth keep the session fresh.',
+    )
+  }
+  if (text) return { kind: 'session-env', variable: 'ATOAUTH_SESSION', text }
+  if (path) return { kind: 'session-file', path: resolve(path) }
+  return undefined
 }
 
 function optionalUrl(name: string, value: string | undefined): string | undefined {

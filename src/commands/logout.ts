@@ -1,41 +1,76 @@
-// atoauth logout: revoke the session at the authorization server, then forget
-// it locally. A server that cannot be reached does not keep the local copy
-// alive: the person asked for it to be gone.
+// atoauth logout [account] | --all: revoke sessions at the authorization
+// server, then forget them locally. A server that cannot be reached does not
+// keep the local copy alive: the person asked for it to be gone.
 import { Command } from 'commander'
 import type { Context } from '../context.js'
-import { describeCause } from '../errors.js'
+import { describeCause, UsageError } from '../errors.js'
+import type { ResolvedAccount } from '../oauth/account-session.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
+
+export type LogoutOptions = { account: string | undefined; all: boolean }
+
+type LoggedOut = { did: string; handle: string; revoked: boolean }
 
 export function logoutCommand(run: Runner): Command {
   return new Command('logout')
     .description('revoke the session at the server and delete it from this machine')
-    .action((_flags, command: Command) => run(command, (ctx) => runLogout(ctx)))
+    .argument('[account]', 'handle or DID (default: --account, ATOAUTH_ACCOUNT or the default)')
+    .option('--all', 'log out of every account on this machine')
+    .action((account: string | undefined, flags, command: Command) =>
+      run(command, (ctx) => runLogout({ account, all: flags.all === true }, ctx)),
+    )
 }
 
-export async function runLogout(ctx: Context): Promise<CommandResult> {
+export async function runLogout(options: LogoutOptions, ctx: Context): Promise<CommandResult> {
+  if (options.all && options.account) {
+    throw new UsageError('Pass an account or --all, not both.')
+  }
+  if (options.all && ctx.settings.exportedSession) {
+    throw new UsageError(
+      '--all logs out the accounts on this machine, but an exported session is set (ATOAUTH_SESSION or ATOAUTH_SESSION_FILE).',
+      'Unset it, or drop --all to end the exported session.',
+    )
+  }
   const { AccountIndex } = await import('../store/account-index.js')
-  const { openAccountClient } = await import('../oauth/account-session.js')
-  const index = await AccountIndex.load(ctx.settings.configDir)
-  const record = index.resolve(ctx.settings.account)
-  const client = await openAccountClient(ctx, record)
+  const targets = options.all
+    ? (await AccountIndex.load(ctx.settings.configDir)).accounts.map((a) => a.did)
+    : [options.account ?? ctx.settings.account]
 
+  const { resolveAccount } = await import('../oauth/account-session.js')
+  const done: LoggedOut[] = []
+  for (const target of targets) {
+    const resolved = await resolveAccount(ctx, target)
+    done.push(await revokeAndForget(ctx, resolved))
+  }
+
+  const text = done.map((a) => `Logged out ${a.handle} (${a.did})`)
+  if (options.all) {
+    if (done.length === 0) ctx.out.info('No account was logged in.')
+    return { data: { accounts: done }, text }
+  }
+  return { data: { ...done[0] }, text }
+}
+
+async function revokeAndForget(ctx: Context, resolved: ResolvedAccount): Promise<LoggedOut> {
+  const { account } = resolved
+  const { openAccountClient } = await import('../oauth/account-session.js')
+  const client = await openAccountClient(ctx, account, resolved.sessionStore)
   let revoked = true
   try {
     // Revokes at the server, and deletes the stored secrets whatever happens.
-    await client.revoke(record.did)
+    await client.revoke(account.did)
   } catch (err) {
     revoked = false
+    await resolved.sessionStore.del(account.did)
     ctx.out.warn(
-      `could not revoke the session at ${record.issuer} (${describeCause(err)}); ` +
+      `could not revoke the session of ${account.handle} at ${account.issuer} (${describeCause(err)}); ` +
         'it was deleted here and expires at the server on its own.',
     )
   }
-  index.remove(record.did)
-  await index.save()
-
-  return {
-    data: { did: record.did, handle: record.handle, revoked },
-    text: [`Logged out ${record.handle} (${record.did})`],
+  if (resolved.storage === 'keychain' || resolved.storage === 'file') {
+    const { AccountIndex } = await import('../store/account-index.js')
+    await AccountIndex.update(ctx.settings.configDir, (index) => index.remove(account.did))
   }
+  return { did: account.did, handle: account.handle, revoked }
 }

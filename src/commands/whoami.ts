@@ -2,11 +2,17 @@
 import { Command } from 'commander'
 import type { Context } from '../context.js'
 import { NetworkError, SessionEndedError } from '../errors.js'
+import type { SessionStorage } from '../oauth/account-session.js'
 import type { CommandResult } from '../output.js'
+import { SESSION_LIFETIME_MS } from '../session-lifetime.js'
 import type { Runner } from './runner.js'
 
-/** Public-client sessions end this long after login, however often they are used. */
-export const SESSION_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000
+const STORAGE_DESCRIPTIONS: Record<SessionStorage, string> = {
+  keychain: 'OS keychain',
+  file: 'plaintext file (insecure)',
+  'session-file': 'ATOAUTH_SESSION_FILE',
+  'session-env': 'ATOAUTH_SESSION',
+}
 
 export function whoamiCommand(run: Runner): Command {
   return new Command('whoami')
@@ -16,17 +22,27 @@ export function whoamiCommand(run: Runner): Command {
 
 export async function runWhoami(ctx: Context): Promise<CommandResult> {
   const { restoreAccountSession } = await import('../oauth/account-session.js')
-  const { record, session } = await restoreAccountSession(ctx)
-  const res = await session.fetchHandler('/xrpc/com.atproto.server.getSession')
+  const { account, storage, session } = await restoreAccountSession(ctx)
+  const res = await session.fetchHandler('/xrpc/com.atproto.server.getSession', {
+    signal: ctx.signal,
+  })
   if (res.status === 401) {
-    throw new SessionEndedError(record.handle, 'the PDS no longer accepts it')
+    throw new SessionEndedError(account.handle, 'the PDS no longer accepts it')
   }
   if (!res.ok) {
     throw new NetworkError(`The PDS answered ${res.status} to com.atproto.server.getSession.`)
   }
   const live = (await res.json()) as { did: string; handle: string }
   const info = await session.getTokenInfo(false)
-  const sessionExpiresAt = new Date(Date.parse(record.loginAt) + SESSION_LIFETIME_MS)
+  if (live.handle !== account.handle && (storage === 'keychain' || storage === 'file')) {
+    // The handle changed since login: keep `accounts` and --account <handle> right.
+    const { AccountIndex } = await import('../store/account-index.js')
+    await AccountIndex.update(ctx.settings.configDir, (index) => {
+      const record = index.accounts.find((a) => a.did === account.did)
+      if (record) index.upsert({ ...record, handle: live.handle }, { makeDefault: false })
+    })
+  }
+  const sessionExpiresAt = new Date(Date.parse(account.loginAt) + SESSION_LIFETIME_MS)
   const data = {
     did: live.did,
     handle: live.handle,
@@ -34,9 +50,9 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
     scope: info.scope,
     accessTokenExpiresAt: info.expiresAt?.toISOString() ?? null,
     sessionExpiresAt: sessionExpiresAt.toISOString(),
-    loginAt: record.loginAt,
-    clientId: record.clientId,
-    store: record.store,
+    loginAt: account.loginAt,
+    clientId: account.clientId,
+    store: storage,
   }
   return {
     data,
@@ -46,7 +62,7 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
       `  scopes:        ${data.scope}`,
       `  access token:  expires ${data.accessTokenExpiresAt ?? 'never'}`,
       `  session:       ends ${data.sessionExpiresAt} (14 days after login)`,
-      `  stored in:     ${data.store === 'file' ? 'plaintext file (insecure)' : 'OS keychain'}`,
+      `  stored in:     ${STORAGE_DESCRIPTIONS[storage]}`,
     ],
   }
 }

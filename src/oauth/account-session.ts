@@ -1,19 +1,33 @@
-// Opening the stored session of a logged-in account: the account index says
-// where its secrets live and which client_id it logged in with; the OAuth
-// client restores (and, when due, refreshes) the session under the lock.
-import type { NodeOAuthClient, OAuthSession } from '@atproto/oauth-client-node'
+// Opening the stored session of the account a command acts for. Normally the
+// account index says who that is, where its secrets live and which client_id
+// it logged in with; an exported session (ATOAUTH_SESSION / _FILE) replaces
+// both the index and the keychain. The OAuth client then restores (and, when
+// due, refreshes) the session under the cross-process lock.
+import type {
+  NodeOAuthClient,
+  NodeSavedSession,
+  NodeSavedSessionStore,
+  OAuthSession,
+} from '@atproto/oauth-client-node'
 import type { Context } from '../context.js'
-import { SessionEndedError } from '../errors.js'
-import type { StoreKind } from '../settings.js'
-import { AccountIndex, type AccountRecord } from '../store/account-index.js'
+import { SessionEndedError, UsageError } from '../errors.js'
+import type { ExportedSessionSource, StoreKind } from '../settings.js'
+import { type AccountIdentity, AccountIndex, isAccount } from '../store/account-index.js'
 import { openSecretStore, type SecretStore } from '../store/secret-store.js'
 import { SecretSessionStore } from '../store/session-store.js'
 import { runtimeClientMetadata } from './client-metadata.js'
 import { createOAuthClient } from './oauth-client-factory.js'
 
-export type AccountSession = {
-  index: AccountIndex
-  record: AccountRecord
+/** Where a command's session lives: reported by whoami and accounts. */
+export type SessionStorage = StoreKind | ExportedSessionSource['kind']
+
+export type ResolvedAccount = {
+  account: AccountIdentity
+  storage: SessionStorage
+  sessionStore: NodeSavedSessionStore
+}
+
+export type AccountSession = ResolvedAccount & {
   client: NodeOAuthClient
   session: OAuthSession
 }
@@ -27,32 +41,76 @@ export async function openStore(ctx: Context, kind: StoreKind): Promise<SecretSt
   return store
 }
 
-export async function openAccountClient(ctx: Context, record: AccountRecord) {
+/** The account named by handle or DID (default: --account / ATOAUTH_ACCOUNT / the default one). */
+export async function resolveAccount(
+  ctx: Context,
+  handleOrDid: string | undefined = ctx.settings.account,
+): Promise<ResolvedAccount> {
+  const source = ctx.settings.exportedSession
+  if (source) {
+    const { ExportedSessionStore } = await import('../store/exported-session-store.js')
+    const store = await ExportedSessionStore.open(source, { warn: (m) => ctx.out.warn(m) })
+    if (handleOrDid !== undefined && !isAccount(store.account, handleOrDid)) {
+      throw new UsageError(
+        `${store.description} holds the session of ${store.account.handle}, not of ${handleOrDid}.`,
+        'Drop --account / ATOAUTH_ACCOUNT, or unset the exported session to use the keychain.',
+      )
+    }
+    return { account: store.account, storage: source.kind, sessionStore: store }
+  }
+  const index = await AccountIndex.load(ctx.settings.configDir)
+  const record = index.resolve(handleOrDid)
   const secrets = await openStore(ctx, record.store)
-  const client = await createOAuthClient({
+  return { account: record, storage: record.store, sessionStore: new SecretSessionStore(secrets) }
+}
+
+/** An OAuth client for this account's client_id and scopes, over the given session store. */
+export async function openAccountClient(
+  ctx: Context,
+  account: AccountIdentity,
+  sessionStore: NodeSavedSessionStore,
+): Promise<NodeOAuthClient> {
+  return createOAuthClient({
     settings: ctx.settings,
-    clientMetadata: runtimeClientMetadata({ clientId: record.clientId, scope: record.scope }),
-    sessionStore: new SecretSessionStore(secrets),
+    clientMetadata: runtimeClientMetadata({ clientId: account.clientId, scope: account.scope }),
+    sessionStore,
   })
-  return client
+}
+
+/**
+ * Ends, at the server, a session that is no longer kept anywhere — the one a
+ * new login replaced. Best effort: it would expire on its own.
+ */
+export async function revokeReplacedSession(
+  ctx: Context,
+  account: AccountIdentity,
+  saved: NodeSavedSession,
+): Promise<void> {
+  const { MemoryStore } = await import('./oauth-client-factory.js')
+  const sessionStore = new MemoryStore<NodeSavedSession>()
+  await sessionStore.set(account.did, saved)
+  const client = await openAccountClient(ctx, account, sessionStore)
+  await client.revoke(account.did).catch(() => {})
 }
 
 export async function restoreAccountSession(ctx: Context): Promise<AccountSession> {
-  const index = await AccountIndex.load(ctx.settings.configDir)
-  const record = index.resolve(ctx.settings.account)
-  const client = await openAccountClient(ctx, record)
+  const resolved = await resolveAccount(ctx)
+  const client = await openAccountClient(ctx, resolved.account, resolved.sessionStore)
   try {
-    const session = await client.restore(record.did)
-    return { index, record, client, session }
+    const session = await client.restore(resolved.account.did)
+    return { ...resolved, client, session }
   } catch (err) {
-    throw asSessionEnded(err, record) ?? err
+    throw asSessionEnded(err, resolved.account) ?? err
   }
 }
 
 /** Maps the OAuth client's "this session is gone" errors onto exit code 3. */
-export function asSessionEnded(err: unknown, record: AccountRecord): SessionEndedError | undefined {
+export function asSessionEnded(
+  err: unknown,
+  account: AccountIdentity,
+): SessionEndedError | undefined {
   const name = err instanceof Error ? err.constructor.name : ''
   if (!['TokenRefreshError', 'TokenRevokedError', 'TokenInvalidError'].includes(name)) return
   const reason = (err as Error).message || 'it was revoked or expired'
-  return new SessionEndedError(record.handle, reason, err)
+  return new SessionEndedError(account.handle, reason, err)
 }

@@ -1,19 +1,14 @@
 // Builds the NodeOAuthClient the way every command needs it: our stores, our
 // cross-process lock, and the local-development overrides from the settings.
-import type {
-  NodeOAuthClient,
-  NodeSavedState,
-  NodeSavedStateStore,
-} from '@atproto/oauth-client-node'
+import type { NodeOAuthClient, NodeSavedSessionStore } from '@atproto/oauth-client-node'
 import type { OAuthClientMetadataInput } from '@atproto/oauth-types'
 import type { Settings } from '../settings.js'
 import { createFileLock } from '../store/file-lock.js'
-import type { SecretSessionStore } from '../store/session-store.js'
 
 export type OAuthClientOptions = {
   settings: Settings
   clientMetadata: OAuthClientMetadataInput
-  sessionStore: SecretSessionStore
+  sessionStore: NodeSavedSessionStore
 }
 
 export async function createOAuthClient(options: OAuthClientOptions): Promise<NodeOAuthClient> {
@@ -22,7 +17,9 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<No
   return new NodeOAuthClient({
     clientMetadata: options.clientMetadata,
     sessionStore: options.sessionStore,
-    stateStore: new MemoryStateStore(),
+    // The authorization state (PKCE verifier, DPoP key) only has to live as
+    // long as the `login` process that created it, so it never leaves memory.
+    stateStore: new MemoryStore(),
     requestLock: createFileLock(settings.configDir),
     allowHttp: settings.allowHttp,
     ...(settings.plcDirectoryUrl ? { plcDirectoryUrl: settings.plcDirectoryUrl } : {}),
@@ -30,19 +27,16 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<No
   })
 }
 
-/**
- * The authorization state (PKCE verifier, DPoP key) only has to live as long
- * as the `login` process that created it, so it never leaves memory.
- */
-class MemoryStateStore implements NodeSavedStateStore {
-  readonly #states = new Map<string, NodeSavedState>()
-  async get(key: string) {
-    return this.#states.get(key)
+/** A store that lives and dies with the process. */
+export class MemoryStore<T> {
+  readonly #values = new Map<string, T>()
+  async get(key: string): Promise<T | undefined> {
+    return this.#values.get(key)
   }
-  async set(key: string, value: NodeSavedState) {
-    this.#states.set(key, value)
+  async set(key: string, value: T): Promise<void> {
+    this.#values.set(key, value)
   }
-  async del(key: string) {
-    this.#states.delete(key)
+  async del(key: string): Promise<void> {
+    this.#values.delete(key)
   }
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
 import { AtoauthError, NotLoggedInError } from '../errors.js'
 import type { StoreKind } from '../settings.js'
+import { createFileLock } from './file-lock.js'
 
 export type AccountRecord = {
   did: string
@@ -19,6 +20,9 @@ export type AccountRecord = {
   /** ISO time of the login: public-client sessions end 14 days after it. */
   loginAt: string
 }
+
+/** An account without where its secrets live (an exported session has no index entry). */
+export type AccountIdentity = Omit<AccountRecord, 'store'>
 
 type AccountIndexFile = {
   version: 1
@@ -72,6 +76,22 @@ export class AccountIndex {
     return this.#data.defaultDid
   }
 
+  /**
+   * Loads the index, lets `change` modify it and saves it, all under a
+   * cross-process lock: two logins finishing at once must not drop each other.
+   */
+  static async update<T>(
+    configDir: string,
+    change: (index: AccountIndex) => T | Promise<T>,
+  ): Promise<T> {
+    return createFileLock(configDir)(FILE_NAME, async () => {
+      const index = await AccountIndex.load(configDir)
+      const result = await change(index)
+      await index.save()
+      return result
+    })
+  }
+
   /** The account named by handle or DID, or the default one. */
   resolve(handleOrDid: string | undefined): AccountRecord {
     if (handleOrDid === undefined) {
@@ -79,10 +99,7 @@ export class AccountIndex {
       if (!record) throw new NotLoggedInError()
       return record
     }
-    const wanted = handleOrDid.replace(/^@/, '').toLowerCase()
-    const record = this.#data.accounts.find(
-      (a) => a.did === handleOrDid || a.handle.toLowerCase() === wanted,
-    )
+    const record = this.#data.accounts.find((a) => isAccount(a, handleOrDid))
     if (!record) {
       throw new NotLoggedInError(
         `No account ${handleOrDid} is logged in.`,
@@ -93,9 +110,14 @@ export class AccountIndex {
   }
 
   upsert(record: AccountRecord, options: { makeDefault: boolean }): void {
-    const others = this.#data.accounts.filter((a) => a.did !== record.did)
-    this.#data.accounts = [...others, record]
+    const at = this.#data.accounts.findIndex((a) => a.did === record.did)
+    if (at === -1) this.#data.accounts.push(record)
+    else this.#data.accounts[at] = record
     if (options.makeDefault || !this.#data.defaultDid) this.#data.defaultDid = record.did
+  }
+
+  setDefault(did: string): void {
+    this.#data.defaultDid = did
   }
 
   remove(did: string): void {
@@ -107,4 +129,10 @@ export class AccountIndex {
     await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 })
     await writeFileAtomic(this.path, `${JSON.stringify(this.#data, null, 2)}\n`, { mode: 0o600 })
   }
+}
+
+/** Whether a person naming an account as `handleOrDid` (`@` and case optional) means this one. */
+export function isAccount(record: { did: string; handle: string }, handleOrDid: string): boolean {
+  const wanted = handleOrDid.replace(/^@/, '').toLowerCase()
+  return record.did === handleOrDid || record.handle.toLowerCase() === wanted
 }

@@ -15,6 +15,7 @@ export const ROOT = resolve(import.meta.dirname, '../..')
 const BIN = join(ROOT, 'bin/atoauth.js')
 const CONSENT_BROWSER = join(ROOT, 'test/support/consent-browser.ts')
 export const HOSTED_DOCUMENT_PATH = join(ROOT, 'client-metadata/oauth-client-metadata.json')
+export const HOSTED_CLIENT_ID = 'https://atoauth.github.io/oauth-client-metadata.json'
 
 export type CliResult = { code: number; stdout: string; stderr: string }
 
@@ -51,10 +52,18 @@ export class E2E {
     }
   }
 
-  /** Runs `atoauth ...args` as a child process, asynchronously (the PDS lives in this process). */
-  async run(args: string[], env: NodeJS.ProcessEnv = this.env()): Promise<CliResult> {
+  /**
+   * Runs `atoauth ...args` as a child process, asynchronously (the PDS lives
+   * in this process). Without `input`, stdin stays an open, silent pipe, as
+   * in a script: a command that waited on it would hang the test.
+   */
+  async run(
+    args: string[],
+    env: NodeJS.ProcessEnv = this.env(),
+    input?: string,
+  ): Promise<CliResult> {
     const result = await new Promise<CliResult>((done) => {
-      execFile(
+      const child = execFile(
         process.execPath,
         [BIN, ...args],
         { env, timeout: 90_000 },
@@ -63,6 +72,7 @@ export class E2E {
           done({ code, stdout, stderr })
         },
       )
+      if (input !== undefined) child.stdin?.end(input)
     })
     this.#outputs.push(result.stdout, result.stderr)
     await this.collectSecrets()
@@ -109,9 +119,37 @@ export class E2E {
   async collectSecrets(): Promise<void> {
     for (const account of Object.values(this.sandbox.accounts)) {
       const session = await this.storedSession(account.did)
-      if (!session) continue
-      for (const secret of secretsOf(session)) this.#secrets.add(secret)
+      if (session) this.rememberSecrets(session)
     }
+  }
+
+  /** Adds the secrets of a session kept elsewhere (an exported blob) to the checked ones. */
+  rememberSecrets(session: StoredSession): void {
+    for (const secret of secretsOf(session)) this.#secrets.add(secret)
+  }
+
+  /**
+   * An exported-session blob (the ATOAUTH_SESSION format) around a stored
+   * session, for replaying a copy of it.
+   */
+  blobFor(name: string, session: StoredSession): string {
+    const account = this.sandbox.accounts[name]!
+    return JSON.stringify({
+      atoauthSession: 1,
+      did: account.did,
+      handle: account.handle,
+      pds: `${this.sandbox.pdsUrl}/`,
+      issuer: `${this.sandbox.pdsUrl}/`,
+      clientId: HOSTED_CLIENT_ID,
+      scope: 'atproto transition:generic',
+      loginAt: new Date().toISOString(),
+      session,
+    })
+  }
+
+  /** Everything printed so far, for checks beyond secrets. */
+  get outputs(): readonly string[] {
+    return this.#outputs
   }
 
   /** No token or DPoP private key seen in any store was ever printed. */
@@ -170,6 +208,27 @@ export function insecureSessionFile(configDir: string, did: string): string {
 export async function keychainEntry(did: string): Promise<string | undefined> {
   const entry = new AsyncEntry('atoauth', did, { linux: { store: 'secret-service' } })
   return (await entry.getPassword()) ?? undefined
+}
+
+export async function setKeychainEntry(did: string, value: string): Promise<void> {
+  await new AsyncEntry('atoauth', did, { linux: { store: 'secret-service' } }).setPassword(value)
+}
+
+/**
+ * The same session with an access token that looks expired, so the next
+ * command must refresh it (the PDS still honours the token; only the client
+ * side decides to refresh).
+ */
+export function withStaleAccessToken<T extends StoredSession>(session: T): T {
+  const expired = new Date(Date.now() - 60_000).toISOString()
+  return { ...session, tokenSet: { ...session.tokenSet, expires_at: expired } }
+}
+
+/** How many times the PDS was asked to refresh tokens since `from` (an index into its request log). */
+export function refreshesSince(sandbox: Sandbox, from: number): number {
+  return sandbox.requests
+    .slice(from)
+    .filter((r) => r.method === 'POST' && r.path === '/oauth/token').length
 }
 
 export async function listFiles(dir: string): Promise<string[]> {

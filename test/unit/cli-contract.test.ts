@@ -1,7 +1,7 @@
 // The output and exit-code contract scripts rely on, checked on the built
 // binary for the failures that need no server.
 import { execFile } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -10,11 +10,13 @@ const BIN = resolve(import.meta.dirname, '../../bin/atoauth.js')
 const configDir = mkdtempSync(join(tmpdir(), 'atoauth-unit-'))
 
 function atoauth(args: string[], env: Record<string, string> = {}) {
+  // The tests decide about colour themselves.
+  const { FORCE_COLOR: _force, NO_COLOR: _no, ...inherited } = process.env
   return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...process.env, ATOAUTH_CONFIG_DIR: configDir, NO_COLOR: '1', ...env } },
+      { env: { ...inherited, ATOAUTH_CONFIG_DIR: configDir, ...env } },
       (err, stdout, stderr) => done({ code: err ? Number(err.code) : 0, stdout, stderr }),
     )
   })
@@ -54,21 +56,24 @@ describe('exit codes and output streams', () => {
     expect((await atoauth(['login', 'alice.test', '--timeout', 'soon'])).code).toBe(2)
   })
 
-  it.each([['whoami'], ['post', 'hi'], ['logout']])(
-    '%s without a login exits 3 with a hint to log in',
-    async (...args) => {
-      const { code, stdout, stderr } = await atoauth([...args, '--json'])
-      expect(code).toBe(3)
-      expect(stderr).toBe('')
-      expect(JSON.parse(stdout)).toEqual({
-        error: {
-          code: 'not_logged_in',
-          message: 'You are not logged in.',
-          hint: 'Log in with: atoauth login <handle>',
-        },
-      })
-    },
-  )
+  it.each([
+    ['whoami'],
+    ['post', 'hi'],
+    ['logout'],
+    ['api', 'com.atproto.server.getSession'],
+    ['session', 'export'],
+  ])('%s without a login exits 3 with a hint to log in', async (...args) => {
+    const { code, stdout, stderr } = await atoauth([...args, '--json'])
+    expect(code).toBe(3)
+    expect(stderr).toBe('')
+    expect(JSON.parse(stdout)).toEqual({
+      error: {
+        code: 'not_logged_in',
+        message: 'You are not logged in.',
+        hint: 'Log in with: atoauth login <handle>',
+      },
+    })
+  })
 
   it('--account naming an unknown account exits 3', async () => {
     const { code, stderr } = await atoauth(['whoami', '--account', 'carol.test'])
@@ -103,5 +108,249 @@ describe('exit codes and output streams', () => {
     ])
     expect(code).toBe(2)
     expect(stderr).toContain('is not a valid hosted client_id')
+  })
+
+  it('accounts with nobody logged in prints an empty list, and a note on stderr', async () => {
+    const json = await atoauth(['accounts', '--json'])
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.stdout)).toEqual({ accounts: [] })
+    const text = await atoauth(['accounts'])
+    expect(text.stdout).toBe('')
+    expect(text.stderr).toContain('No account is logged in')
+  })
+})
+
+// Every command's failure in --json mode: one document on stdout, with the
+// code, message and hint a script can rely on, nothing on stderr, and the
+// documented exit code.
+describe('--json failure shape of every command', () => {
+  const corruptDir = mkdtempSync(join(tmpdir(), 'atoauth-unit-corrupt-'))
+  writeFileSync(join(corruptDir, 'accounts.json'), '{ not json')
+  const missingFile = join(configDir, 'no-such-session.json')
+  const validBlobMissingSession = JSON.stringify({
+    atoauthSession: 1,
+    did: 'did:plc:abc',
+    handle: 'a.test',
+    pds: 'https://pds.example.com/',
+    issuer: 'https://pds.example.com/',
+    clientId: 'https://atoauth.github.io/oauth-client-metadata.json',
+    scope: 'atproto',
+    loginAt: '2026-01-01T00:00:00.000Z',
+  })
+
+  const cases: Array<{
+    name: string
+    args: string[]
+    env?: Record<string, string>
+    exit: number
+    code: string
+    message: RegExp
+    hint?: RegExp
+  }> = [
+    {
+      name: 'login with an invalid handle',
+      args: ['login', 'not a handle'],
+      exit: 2,
+      code: 'usage',
+      message: /is not a valid handle, DID or URL/,
+      hint: /atoauth login alice\.bsky\.social/,
+    },
+    {
+      name: 'whoami for an account that is not logged in',
+      args: ['whoami', '--account', 'carol.test'],
+      exit: 3,
+      code: 'not_logged_in',
+      message: /^No account carol\.test is logged in\.$/,
+      hint: /atoauth login carol\.test/,
+    },
+    {
+      name: 'accounts with a corrupt account index',
+      args: ['accounts'],
+      env: { ATOAUTH_CONFIG_DIR: corruptDir },
+      exit: 1,
+      code: 'config_corrupt',
+      message: /accounts\.json is not valid JSON/,
+      hint: /delete the file/,
+    },
+    {
+      name: 'switch to an unknown account',
+      args: ['switch', 'bob.test'],
+      exit: 3,
+      code: 'not_logged_in',
+      message: /No account bob\.test/,
+    },
+    {
+      name: 'post past 300 graphemes',
+      args: ['post', 'x'.repeat(301)],
+      exit: 2,
+      code: 'usage',
+      message: /301 characters long; the limit is 300/,
+    },
+    {
+      name: 'post with a --reply that is not a post URI',
+      args: ['post', 'hi', '--reply', 'https://bsky.app/profile/x/post/y'],
+      exit: 2,
+      code: 'usage',
+      message: /is not the at:\/\/ URI of a post/,
+    },
+    {
+      name: 'post with a bad --lang',
+      args: ['post', 'hi', '--lang', 'not a language'],
+      exit: 2,
+      code: 'usage',
+      message: /is not a language tag/,
+    },
+    {
+      name: 'api with a method name that is not an NSID',
+      args: ['api', 'getSession'],
+      exit: 2,
+      code: 'usage',
+      message: /is not an XRPC method name/,
+    },
+    {
+      name: 'api with an unknown NSID and no --method',
+      args: ['api', 'com.example.thing'],
+      exit: 2,
+      code: 'usage',
+      message: /does not know whether com\.example\.thing is a query or a procedure/,
+      hint: /--method GET/,
+    },
+    {
+      name: 'api with a malformed field',
+      args: ['api', 'com.atproto.repo.listRecords', 'limit:=five'],
+      exit: 2,
+      code: 'usage',
+      message: /The value of limit:= is not JSON/,
+    },
+    {
+      name: 'api with an --input file that does not exist',
+      args: ['api', 'com.atproto.repo.createRecord', '--input', missingFile],
+      exit: 2,
+      code: 'usage',
+      message: /Cannot read the request body from/,
+    },
+    {
+      name: 'api with --input on a query',
+      args: ['api', 'com.atproto.repo.listRecords', '--input', missingFile],
+      exit: 2,
+      code: 'usage',
+      message: /a GET \(query\) cannot have/,
+    },
+    {
+      name: 'session export without a login',
+      args: ['session', 'export', '--out', missingFile],
+      exit: 3,
+      code: 'not_logged_in',
+      message: /You are not logged in/,
+    },
+    {
+      name: 'session create with an invalid handle',
+      args: ['session', 'create', 'nope nope'],
+      exit: 2,
+      code: 'usage',
+      message: /is not a valid handle/,
+    },
+    {
+      name: 'logout with an account and --all',
+      args: ['logout', 'alice.test', '--all'],
+      exit: 2,
+      code: 'usage',
+      message: /not both/,
+    },
+    {
+      name: 'client-metadata for a client_id that cannot be hosted',
+      args: ['client-metadata', '--client-id', 'http://example.com/m.json'],
+      exit: 2,
+      code: 'usage',
+      message: /is not a valid hosted client_id/,
+    },
+    {
+      name: 'any command with an ATOAUTH_SESSION that is not a session',
+      args: ['whoami'],
+      env: { ATOAUTH_SESSION: '{"hello":"world"}' },
+      exit: 2,
+      code: 'invalid_session',
+      message: /^ATOAUTH_SESSION cannot be used: it is not an atoauth session export\.$/,
+      hint: /atoauth session create/,
+    },
+    {
+      name: 'an ATOAUTH_SESSION of a newer format',
+      args: ['api', 'com.atproto.server.getSession'],
+      env: { ATOAUTH_SESSION: '{"atoauthSession":2}' },
+      exit: 2,
+      code: 'invalid_session',
+      message: /format version 2/,
+      hint: /Upgrade atoauth/,
+    },
+    {
+      name: 'an ATOAUTH_SESSION without its saved session',
+      args: ['post', 'hi'],
+      env: { ATOAUTH_SESSION: validBlobMissingSession },
+      exit: 2,
+      code: 'invalid_session',
+      message: /the saved session is missing/,
+    },
+    {
+      name: 'an ATOAUTH_SESSION_FILE that does not exist',
+      args: ['whoami'],
+      env: { ATOAUTH_SESSION_FILE: missingFile },
+      exit: 3,
+      code: 'not_logged_in',
+      message: /which does not exist/,
+      hint: /atoauth session create/,
+    },
+    {
+      name: 'both ATOAUTH_SESSION and ATOAUTH_SESSION_FILE',
+      args: ['accounts'],
+      env: { ATOAUTH_SESSION: '{}', ATOAUTH_SESSION_FILE: missingFile },
+      exit: 2,
+      code: 'usage',
+      message: /both set/,
+    },
+    {
+      name: 'switch while an exported session is in use',
+      args: ['switch', 'a.test'],
+      env: { ATOAUTH_SESSION: validBlobMissingSession },
+      exit: 2,
+      code: 'usage',
+      message: /every command uses it/,
+    },
+  ]
+
+  it.each(cases)('$name → exit $exit, code $code', async (c) => {
+    const { code, stdout, stderr } = await atoauth([...c.args, '--json'], c.env)
+    expect(stderr).toBe('')
+    expect(code).toBe(c.exit)
+    const document = JSON.parse(stdout)
+    expect(Object.keys(document)).toEqual(['error'])
+    expect(document.error.code).toBe(c.code)
+    expect(document.error.message).toMatch(c.message)
+    if (c.hint) expect(document.error.hint).toMatch(c.hint)
+    // The same failure without --json: the message on stderr, nothing on stdout.
+    const human = await atoauth(c.args, c.env)
+    expect(human.code).toBe(c.exit)
+    expect(human.stdout).toBe('')
+    expect(human.stderr).toContain(document.error.message)
+  })
+})
+
+describe('colour', () => {
+  it('is used when forced, and NO_COLOR or --no-color turn it off', async () => {
+    const ansi = `${String.fromCharCode(27)}[`
+    expect((await atoauth(['whoami'], { FORCE_COLOR: '1' })).stderr).toContain(ansi)
+    expect((await atoauth(['whoami', '--no-color'], { FORCE_COLOR: '1' })).stderr).not.toContain(
+      ansi,
+    )
+    const noColor = await atoauth(['whoami'], { FORCE_COLOR: '1', NO_COLOR: '1' })
+    expect(noColor.stderr).toContain('error: You are not logged in.')
+    expect(noColor.stderr).not.toContain(ansi)
+  })
+})
+
+describe('stdin', () => {
+  it('is never read unless asked for with -: an open, idle stdin does not block', async () => {
+    // execFile leaves the child's stdin an open pipe that never ends.
+    const { code } = await atoauth(['post', 'hi', '--json'])
+    expect(code).toBe(3)
   })
 })

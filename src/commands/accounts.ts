@@ -1,0 +1,54 @@
+// atoauth accounts: every account logged in on this machine, the default
+// marked. Reads only the account index: no keychain, no network.
+import { Command } from 'commander'
+import type { Context } from '../context.js'
+import type { CommandResult } from '../output.js'
+import { SESSION_LIFETIME_MS } from '../session-lifetime.js'
+import type { Runner } from './runner.js'
+
+export function accountsCommand(run: Runner): Command {
+  return new Command('accounts')
+    .description('list the logged-in accounts; * marks the default')
+    .action((_flags, command: Command) => run(command, (ctx) => runAccounts(ctx)))
+}
+
+export async function runAccounts(ctx: Context): Promise<CommandResult> {
+  const listed = await listAccounts(ctx)
+  const accounts = listed.map((a) => ({
+    ...a,
+    sessionExpiresAt: new Date(Date.parse(a.loginAt) + SESSION_LIFETIME_MS).toISOString(),
+  }))
+  if (accounts.length === 0) {
+    ctx.out.info('No account is logged in. Log in with: atoauth login <handle>')
+  }
+  const width = Math.max(0, ...accounts.map((a) => a.handle.length))
+  return {
+    data: { accounts },
+    text: accounts.map(
+      (a) =>
+        `${a.default ? '*' : ' '} ${a.handle.padEnd(width)}  ${a.did}  ${a.pds}  ` +
+        `${a.store}, session ends ${a.sessionExpiresAt.slice(0, 10)}`,
+    ),
+  }
+}
+
+async function listAccounts(ctx: Context) {
+  const source = ctx.settings.exportedSession
+  if (source) {
+    // Every command uses the exported session: it is the only account there is.
+    const { ExportedSessionStore } = await import('../store/exported-session-store.js')
+    const store = await ExportedSessionStore.open(source, { warn: (m) => ctx.out.warn(m) })
+    const { did, handle, pds, loginAt } = store.account
+    return [{ did, handle, pds, store: source.kind, loginAt, default: true }]
+  }
+  const { AccountIndex } = await import('../store/account-index.js')
+  const index = await AccountIndex.load(ctx.settings.configDir)
+  return index.accounts.map(({ did, handle, pds, store, loginAt }) => ({
+    did,
+    handle,
+    pds,
+    store,
+    loginAt,
+    default: did === index.defaultDid,
+  }))
+}

@@ -1,0 +1,116 @@
+// atoauth session export | create: a session as one JSON blob, for machines
+// without a keychain (CI). Use it with ATOAUTH_SESSION_FILE (or
+// ATOAUTH_SESSION).
+//
+// A refresh token is single-use, and replaying a spent one revokes the whole
+// session. `export` copies this machine's session, so the copy and this
+// machine share a refresh token: whichever refreshes second ends both.
+// `create` signs in again and writes a separate session (its own DPoP key and
+// refresh token) to the blob only: that is the one to hand to CI.
+import type { NodeSavedSession } from '@atproto/oauth-client-node'
+import { Command } from 'commander'
+import type { Context } from '../context.js'
+import { SessionEndedError } from '../errors.js'
+import {
+  type LoginFlowOptions,
+  loginFlowOptions,
+  withLoginFlowOptions,
+} from '../oauth/login-flow.js'
+import type { CommandResult } from '../output.js'
+import type { AccountIdentity } from '../store/account-index.js'
+import type { Runner } from './runner.js'
+
+export function sessionCommand(run: Runner): Command {
+  return new Command('session')
+    .description('export a session for CI (ATOAUTH_SESSION_FILE / ATOAUTH_SESSION)')
+    .addCommand(
+      new Command('export')
+        .description(
+          "write a copy of this machine's session as a JSON blob (a secret; shares its refresh token)",
+        )
+        .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
+        .action((flags, command: Command) =>
+          run(command, (ctx) => runSessionExport({ out: flags.out }, ctx)),
+        ),
+    )
+    .addCommand(
+      withLoginFlowOptions(
+        new Command('create')
+          .description('sign in again and write the new, separate session as a JSON blob (for CI)')
+          .argument('<account>', 'handle, DID, or PDS / entryway URL')
+          .option('--out <file>', 'write to this file (mode 0600) instead of stdout'),
+      ).action((identifier: string, flags, command: Command) =>
+        run(command, (ctx) =>
+          runSessionCreate({ ...loginFlowOptions(identifier, flags), out: flags.out }, ctx),
+        ),
+      ),
+    )
+}
+
+export async function runSessionExport(
+  options: { out: string | undefined },
+  ctx: Context,
+): Promise<CommandResult> {
+  const { resolveAccount } = await import('../oauth/account-session.js')
+  const { account, sessionStore } = await resolveAccount(ctx)
+  const saved = await sessionStore.get(account.did)
+  if (!saved) throw new SessionEndedError(account.handle, 'its secrets are no longer stored here')
+  ctx.out.warn(
+    "this is a copy of this machine's session: the two share one refresh token, and whichever " +
+      'refreshes second ends the session for both. For CI, make a separate session instead: ' +
+      `atoauth session create ${account.handle} --out <file>`,
+  )
+  return writeBlob(account, saved, options.out, ctx)
+}
+
+export async function runSessionCreate(
+  options: LoginFlowOptions & { out: string | undefined },
+  ctx: Context,
+): Promise<CommandResult> {
+  const [{ signIn }, { MemoryStore }] = await Promise.all([
+    import('../oauth/login-flow.js'),
+    import('../oauth/oauth-client-factory.js'),
+  ])
+  // The new session goes to the blob only: never to the keychain or the index.
+  const store = new MemoryStore<NodeSavedSession>()
+  const { account, revoke } = await signIn(ctx, options, store)
+  const saved = await store.get(account.did)
+  if (!saved) throw new SessionEndedError(account.handle, 'the new session was not saved')
+  try {
+    return await writeBlob(account, saved, options.out, ctx)
+  } catch (err) {
+    // Nobody could ever use (or revoke) a session that was not written down.
+    await revoke()
+    throw err
+  }
+}
+
+async function writeBlob(
+  account: AccountIdentity,
+  saved: NodeSavedSession,
+  out: string | undefined,
+  ctx: Context,
+): Promise<CommandResult> {
+  const { formatSessionBlob, toSessionBlob } = await import('../store/session-blob.js')
+  const blob = toSessionBlob(account, saved)
+  if (out === undefined) {
+    ctx.out.warn(
+      'the session printed on stdout is a secret (tokens and DPoP private key): ' +
+        'store it as a CI secret and do not log it.',
+    )
+    return { data: blob, text: [formatSessionBlob(blob).trimEnd()] }
+  }
+  const [{ default: writeFileAtomic }, { resolve }] = await Promise.all([
+    import('write-file-atomic'),
+    import('node:path'),
+  ])
+  const path = resolve(out)
+  await writeFileAtomic(path, formatSessionBlob(blob), { mode: 0o600 })
+  ctx.out.warn(
+    `${out} holds a secret (tokens and DPoP private key): keep it out of logs and repositories.`,
+  )
+  return {
+    data: { did: account.did, handle: account.handle, out: path },
+    text: [`Wrote the session of ${account.handle} (${account.did}) to ${out}`],
+  }
+}

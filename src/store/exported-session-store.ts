@@ -1,0 +1,149 @@
+// The session store for a session handed over from outside — ATOAUTH_SESSION
+// (the exported blob) or ATOAUTH_SESSION_FILE (a file holding it) — used
+// instead of the keychain and the account index.
+//
+// Refresh tokens are single-use. When a refresh rotates the tokens:
+// - a file is rewritten atomically (temp file + rename, 0600), so the next
+//   command, or the next CI run that restores the file, has the fresh tokens;
+// - an environment variable cannot be rewritten: its value is now stale, and
+//   the person is told so (replaying the spent token would end the session).
+import { constants } from 'node:fs'
+import { access, readFile, rm, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { NodeSavedSession, NodeSavedSessionStore } from '@atproto/oauth-client-node'
+import writeFileAtomic from 'write-file-atomic'
+import { AtoauthError, describeCause, ExitCode, NotLoggedInError } from '../errors.js'
+import type { ExportedSessionSource } from '../settings.js'
+import type { AccountIdentity } from './account-index.js'
+import { formatSessionBlob, parseSessionBlob, type SessionBlob } from './session-blob.js'
+
+export type ExportedSessionEvents = {
+  /** A person-facing warning (stderr). */
+  warn(message: string): void
+}
+
+export class ExportedSessionStore implements NodeSavedSessionStore {
+  readonly source: ExportedSessionSource
+  readonly #events: ExportedSessionEvents
+  #blob: SessionBlob
+  #warnedStale = false
+
+  private constructor(
+    source: ExportedSessionSource,
+    blob: SessionBlob,
+    events: ExportedSessionEvents,
+  ) {
+    this.source = source
+    this.#blob = blob
+    this.#events = events
+  }
+
+  static async open(
+    source: ExportedSessionSource,
+    events: ExportedSessionEvents,
+  ): Promise<ExportedSessionStore> {
+    if (source.kind === 'session-env') {
+      return new ExportedSessionStore(
+        source,
+        parseSessionBlob(source.text, source.variable),
+        events,
+      )
+    }
+    const blob = await readBlobFile(source.path)
+    await checkFileIsUsable(source.path, events)
+    return new ExportedSessionStore(source, blob, events)
+  }
+
+  /** The account, as the rest of atoauth knows accounts. */
+  get account(): AccountIdentity {
+    const { did, handle, pds, issuer, clientId, scope, loginAt } = this.#blob
+    return { did, handle, pds, issuer, clientId, scope, loginAt }
+  }
+
+  get description(): string {
+    return this.source.kind === 'session-env'
+      ? this.source.variable
+      : `ATOAUTH_SESSION_FILE (${this.source.path})`
+  }
+
+  async get(did: string): Promise<NodeSavedSession | undefined> {
+    // Read afresh: inside the refresh lock, another process may just have
+    // rotated the tokens in the file.
+    if (this.source.kind === 'session-file') {
+      const blob = await readBlobFile(this.source.path).catch((err) => {
+        if (err instanceof NotLoggedInError) return undefined
+        throw err
+      })
+      if (!blob) return undefined
+      this.#blob = blob
+    }
+    return did === this.#blob.did ? this.#blob.session : undefined
+  }
+
+  async set(did: string, session: NodeSavedSession): Promise<void> {
+    if (did !== this.#blob.did) throw new Error(`this store only holds the session of ${did}`)
+    this.#blob = { ...this.#blob, session }
+    if (this.source.kind === 'session-file') {
+      await writeFileAtomic(this.source.path, formatSessionBlob(this.#blob), { mode: 0o600 })
+      return
+    }
+    if (!this.#warnedStale) {
+      this.#warnedStale = true
+      this.#events.warn(
+        `the session in ${this.source.variable} was refreshed just now, so the refresh token in ` +
+          'that variable is spent and its value is stale: the next process that refreshes from it ' +
+          'will end the session. To keep a CI session fresh, keep it in a file and point ' +
+          'ATOAUTH_SESSION_FILE at it (atoauth rewrites the file when the tokens rotate), ' +
+          'or export a new one.',
+      )
+    }
+  }
+
+  async del(did: string): Promise<void> {
+    if (did !== this.#blob.did) return
+    // The session is over (revoked, expired or logged out): a file holding it
+    // is useless now, and keeping the dead secret around helps nobody.
+    if (this.source.kind === 'session-file') await rm(this.source.path, { force: true })
+  }
+}
+
+async function readBlobFile(path: string): Promise<SessionBlob> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new NotLoggedInError(
+        `ATOAUTH_SESSION_FILE points at ${path}, which does not exist (a session that ended is deleted).`,
+        'Create a session file with: atoauth session create <handle> --out <file>',
+      )
+    }
+    throw new AtoauthError('invalid_session', `Cannot read ${path}: ${describeCause(err)}`, {
+      exitCode: ExitCode.usage,
+    })
+  }
+  return parseSessionBlob(text, `ATOAUTH_SESSION_FILE (${path})`)
+}
+
+/**
+ * The file is replaced (temp file + rename in its directory) when the tokens
+ * rotate. If that failed, the OAuth client would revoke the session it cannot
+ * keep: find out first.
+ */
+async function checkFileIsUsable(path: string, events: ExportedSessionEvents): Promise<void> {
+  try {
+    await access(dirname(path), constants.W_OK)
+  } catch {
+    throw new AtoauthError(
+      'invalid_session',
+      `ATOAUTH_SESSION_FILE (${path}) is in a directory atoauth cannot write to, and it must replace the file when the tokens rotate.`,
+      {
+        hint: 'Copy the file into a writable directory, or pass the blob in ATOAUTH_SESSION instead.',
+        exitCode: ExitCode.usage,
+      },
+    )
+  }
+  if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
+    events.warn(`${path} holds a secret but other users may read it: chmod 600 ${path}`)
+  }
+}
