@@ -76,6 +76,23 @@ describe('several accounts', () => {
     expect(await whoamiDid()).toBe(alice().did)
   })
 
+  it('logging in again to the same account revokes the session it replaces', async () => {
+    const before = await e2e.storedSession(alice().did)
+    const { cli } = await e2e.login('alice')
+    expect(cli.code, cli.stderr).toBe(0)
+    const after = await e2e.storedSession(alice().did)
+    expect(after!.tokenSet.refresh_token).not.toBe(before!.tokenSet.refresh_token)
+
+    const replay = await e2e.run(
+      ['whoami', '--json'],
+      e2e.env({ ATOAUTH_SESSION: e2e.blobFor('alice', before!) }),
+    )
+    expect(replay.code, replay.stdout).toBe(3)
+    expect(await whoamiDid()).toBe(alice().did)
+    const { accounts } = JSON.parse((await e2e.run(['accounts', '--json'])).stdout)
+    expect(accounts).toHaveLength(2)
+  })
+
   it('switch to an account that is not logged in exits 3 and changes nothing', async () => {
     const { code, stdout } = await e2e.run(['switch', 'carol.test', '--json'])
     expect(code).toBe(3)

@@ -19,6 +19,12 @@ export const HOSTED_CLIENT_ID = 'https://atoauth.github.io/oauth-client-metadata
 
 export type CliResult = { code: number; stdout: string; stderr: string }
 
+export type BrowserRunOptions = {
+  args?: string[]
+  action?: 'allow' | 'deny'
+  env?: Record<string, string | undefined>
+}
+
 export class E2E {
   readonly sandbox: Sandbox
   readonly configDir: string
@@ -56,12 +62,15 @@ export class E2E {
    * Runs `atoauth ...args` as a child process, asynchronously (the PDS lives
    * in this process). Without `input`, stdin stays an open, silent pipe, as
    * in a script: a command that waited on it would hang the test.
+   * `printsSecret` marks the one kind of run allowed to print a session (an
+   * explicit export to stdout): its output is left out of the secrets check.
    */
   async run(
     args: string[],
     env: NodeJS.ProcessEnv = this.env(),
-    input?: string,
+    options: { input?: string; printsSecret?: boolean } = {},
   ): Promise<CliResult> {
+    const { input } = options
     const result = await new Promise<CliResult>((done) => {
       const child = execFile(
         process.execPath,
@@ -74,7 +83,7 @@ export class E2E {
       )
       if (input !== undefined) child.stdin?.end(input)
     })
-    this.#outputs.push(result.stdout, result.stderr)
+    this.#outputs.push(...(options.printsSecret ? [result.stderr] : [result.stdout, result.stderr]))
     await this.collectSecrets()
     return result
   }
@@ -85,15 +94,21 @@ export class E2E {
    */
   async login(
     account: string,
-    options: {
-      args?: string[]
-      action?: 'allow' | 'deny'
-      env?: Record<string, string | undefined>
-    } = {},
+    options: BrowserRunOptions = {},
+  ): Promise<{ cli: CliResult; browser: ConsentOutcome }> {
+    const args = ['login', `${account}.test`, '--timeout', '60', ...(options.args ?? [])]
+    return this.runWithBrowser(args, account, options)
+  }
+
+  /** Runs a command that signs in through the consent page, as `account`. */
+  async runWithBrowser(
+    args: string[],
+    account: string,
+    options: Omit<BrowserRunOptions, 'args'> = {},
   ): Promise<{ cli: CliResult; browser: ConsentOutcome }> {
     const log = join(this.#workDir, `consent-${Date.now()}-${Math.random()}.json`)
     const cli = await this.run(
-      ['login', `${account}.test`, '--timeout', '60', ...(options.args ?? [])],
+      args,
       this.env({
         CONSENT_PASSWORD: this.sandbox.accounts[account]?.password,
         CONSENT_ACTION: options.action ?? 'allow',
@@ -224,11 +239,15 @@ export function withStaleAccessToken<T extends StoredSession>(session: T): T {
   return { ...session, tokenSet: { ...session.tokenSet, expires_at: expired } }
 }
 
-/** How many times the PDS was asked to refresh tokens since `from` (an index into its request log). */
+/**
+ * How many token refreshes the PDS granted since `from` (an index into its
+ * request log). A refresh may take two requests: the first one only fetches
+ * a DPoP nonce (400 use_dpop_nonce).
+ */
 export function refreshesSince(sandbox: Sandbox, from: number): number {
   return sandbox.requests
     .slice(from)
-    .filter((r) => r.method === 'POST' && r.path === '/oauth/token').length
+    .filter((r) => r.method === 'POST' && r.path === '/oauth/token' && r.status === 200).length
 }
 
 export async function listFiles(dir: string): Promise<string[]> {

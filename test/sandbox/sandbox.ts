@@ -4,7 +4,7 @@
 // on loopback only.
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,6 +31,12 @@ export type Sandbox = {
   accounts: Record<string, SandboxAccount>
   /** Adds or replaces a hosted client metadata document. */
   hostClientMetadata(clientId: string, document: unknown): void
+  /**
+   * Every HTTP request the PDS (and its authorization server) received, in
+   * order of arrival, with the status once answered: counted at the server,
+   * so tests and the benchmark can tell how many round trips a command made.
+   */
+  requests: Array<{ method: string; path: string; status: number }>
   /** The running PDS, for tests that need to look inside. */
   pds: import('@atproto/pds').PDS
   close(): Promise<void>
@@ -136,6 +142,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     })
     await pds.start()
     cleanups.push(() => pds.destroy())
+    const requests: Sandbox['requests'] = []
+    pds.server?.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const entry = {
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0] ?? '',
+        status: 0,
+      }
+      requests.push(entry)
+      res.on('finish', () => {
+        entry.status = res.statusCode
+      })
+    })
     const pdsUrl = `http://localhost:${pdsPort}`
 
     const accounts: Record<string, SandboxAccount> = {}
@@ -159,6 +177,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       plcUrl,
       pdsUrl,
       accounts,
+      requests,
       pds,
       hostClientMetadata: (clientId, document) => void documents.set(clientId, document),
       close,
