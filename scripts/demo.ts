@@ -1,5 +1,5 @@
 // The sandbox demo: a local PLC + PDS with an account, then the real
-// `atoauth login`, `whoami`, `post` and `logout` against it. Without a
+// `atoauth login`, `whoami`, `post`, `accounts`, `api` and `logout` against it. Without a
 // display, headless Chromium plays the person at the browser.
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -56,6 +56,14 @@ try {
     ['whoami'],
     ['post', 'hello from the terminal https://atproto.com #atproto @bob.test'],
     ['whoami', '--json'],
+    ['accounts'],
+    [
+      'api',
+      'com.atproto.repo.listRecords',
+      'repo=alice.test',
+      'collection=app.bsky.feed.post',
+      'limit:=1',
+    ],
     ['logout'],
   ]) {
     const code = await atoauth(...step)
