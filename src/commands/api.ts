@@ -79,13 +79,22 @@ export async function runApi(options: ApiOptions, ctx: Context): Promise<Command
     signal: ctx.signal,
   })
   const bytes = new Uint8Array(await res.arrayBuffer())
-  const isJson = /^application\/(.+\+)?json\b/i.test(res.headers.get('content-type') ?? '')
   if (!res.ok) throw xrpcFailure(options.nsid, res, parseJson(bytes), account.handle)
   if (bytes.length === 0) return { data: {}, text: [] }
-  if (!isJson) return { data: {}, text: [], raw: bytes }
-  const data = parseJson(bytes)
-  if (data === undefined) return { data: {}, text: [], raw: bytes }
-  return { data: data as Record<string, unknown>, text: [JSON.stringify(data, null, 2)] }
+  const contentType = res.headers.get('content-type') ?? 'application/octet-stream'
+  const data = /^application\/(.+\+)?json\b/i.test(contentType) ? parseJson(bytes) : undefined
+  if (data !== undefined) {
+    return { data: data as Record<string, unknown>, text: [JSON.stringify(data, null, 2)] }
+  }
+  // Bytes (a CAR file, a blob) are the data as they are; --json still gets
+  // one JSON document, carrying them in base64.
+  if (ctx.out.json) {
+    return {
+      data: { encoding: contentType, base64: Buffer.from(bytes).toString('base64') },
+      text: [],
+    }
+  }
+  return { data: {}, text: [], raw: bytes }
 }
 
 async function buildRequest(options: ApiOptions, ctx: Context): Promise<Request> {

@@ -42,6 +42,22 @@ async function getPost(uri: string): Promise<{ cid: string; value: PostRecord }>
   return (await res.json()) as { cid: string; value: PostRecord }
 }
 
+/** Changes alice's handle the way another app would (this session's scope may not). */
+async function setHandle(handle: string): Promise<void> {
+  const login = await fetch(`${e2e.sandbox.pdsUrl}/xrpc/com.atproto.server.createSession`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ identifier: alice().did, password: alice().password }),
+  })
+  const { accessJwt } = (await login.json()) as { accessJwt: string }
+  const res = await fetch(`${e2e.sandbox.pdsUrl}/xrpc/com.atproto.identity.updateHandle`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${accessJwt}` },
+    body: JSON.stringify({ handle }),
+  })
+  expect(res.status).toBe(200)
+}
+
 function postRecord(text: string) {
   return {
     repo: alice().did,
@@ -180,6 +196,25 @@ describe('api', () => {
     expect(code, stderr).toBe(0)
     expect(stdout.length).toBeGreaterThan(100)
     expect(() => JSON.parse(stdout)).toThrow()
+
+    // With --json, still one JSON document: the bytes in base64.
+    const json = await e2e.run(['api', 'com.atproto.sync.getRepo', `did=${alice().did}`, '--json'])
+    expect(json.code, json.stderr).toBe(0)
+    const { encoding, base64 } = JSON.parse(json.stdout)
+    expect(encoding).toBe('application/vnd.ipld.car')
+    expect(Buffer.from(base64, 'base64').length).toBeGreaterThan(100)
+  })
+
+  it('whoami notices a handle changed elsewhere, and accounts follows', async () => {
+    await setHandle('alice-renamed.test')
+    const whoami = await e2e.run(['whoami', '--json'])
+    expect(JSON.parse(whoami.stdout).handle).toBe('alice-renamed.test')
+    const { accounts } = JSON.parse((await e2e.run(['accounts', '--json'])).stdout)
+    expect(accounts).toEqual([expect.objectContaining({ handle: 'alice-renamed.test' })])
+    expect((await e2e.run(['whoami', '--account', 'alice-renamed.test'])).code).toBe(0)
+
+    await setHandle('alice.test')
+    expect((await e2e.run(['whoami'])).code).toBe(0)
   })
 })
 
