@@ -78,6 +78,19 @@ describe('session export', () => {
     // A copy: the very session this machine holds, DPoP private key included.
     expect(blob.session).toEqual(await e2e.storedSession(alice().did))
     expect(blob.session.dpopJwk.d).toBeTruthy()
+
+    // Usable as is on a machine without a keychain (no refresh due: nothing is spent).
+    const env = await ciEnv({ ATOAUTH_SESSION_FILE: out })
+    const whoami = await e2e.run(['whoami', '--json'], env)
+    expect(whoami.code, whoami.stderr).toBe(0)
+    expect(JSON.parse(whoami.stdout)).toMatchObject({ did: alice().did, store: 'session-file' })
+    const fromEnv = await e2e.run(
+      ['whoami', '--json'],
+      await ciEnv({ ATOAUTH_SESSION: JSON.stringify(blob) }),
+    )
+    expect(fromEnv.code, fromEnv.stderr).toBe(0)
+    expect(JSON.parse(fromEnv.stdout).store).toBe('session-env')
+    expect(fromEnv.stderr).toBe('')
   })
 
   it('without --out prints the blob on stdout only, the warning on stderr', async () => {
