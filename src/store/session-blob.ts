@@ -8,17 +8,10 @@ import type { AccountIdentity } from './account-index.js'
 
 export const SESSION_BLOB_VERSION = 1
 
-export type SessionBlob = {
+/** Who the account is (the same fields the account index keeps), and its saved session. */
+export type SessionBlob = AccountIdentity & {
   /** The format version; a reader refuses versions it does not know. */
   atoauthSession: typeof SESSION_BLOB_VERSION
-  did: string
-  handle: string
-  pds: string
-  issuer: string
-  clientId: string
-  scope: string
-  /** Public-client sessions end 14 days after this, however often they are refreshed. */
-  loginAt: string
   session: NodeSavedSession
 }
 

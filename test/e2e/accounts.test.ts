@@ -1,21 +1,13 @@
 // Many accounts on one machine: a second login keeps the first, `accounts`
 // lists them with the default marked, `switch`, --account and ATOAUTH_ACCOUNT
 // choose one, and `logout --all` ends every session at the server.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { E2E, insecureSessionFile, keychainEntry, listFiles } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { type E2E, insecureSessionFile, keychainEntry, listFiles, useE2E } from './harness.ts'
 
 let e2e: E2E
 
-beforeAll(async () => {
-  e2e = await E2E.start()
-})
-
-afterEach(() => {
-  e2e.expectNoSecretsPrinted()
-})
-
-afterAll(async () => {
-  await e2e?.close()
+useE2E((started) => {
+  e2e = started
 })
 
 describe('several accounts', () => {

@@ -4,26 +4,22 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { E2E } from './harness.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { type E2E, useE2E } from './harness.ts'
 
 let e2e: E2E
 let work: string
 
 beforeAll(async () => {
-  e2e = await E2E.start()
   work = await mkdtemp(join(tmpdir(), 'atoauth-api-'))
-  const { cli } = await e2e.login('alice')
-  expect(cli.code, cli.stderr).toBe(0)
 })
 
-afterEach(() => {
-  e2e.expectNoSecretsPrinted()
-})
-
-afterAll(async () => {
-  await e2e?.close()
-})
+useE2E(
+  (started) => {
+    e2e = started
+  },
+  { loginAs: 'alice' },
+)
 
 const alice = () => e2e.sandbox.accounts.alice!
 

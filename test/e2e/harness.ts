@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { AsyncEntry } from '@napi-rs/keyring'
-import { expect } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { readJson, type Sandbox, startSandbox } from '../sandbox/sandbox.ts'
 import type { ConsentOutcome } from '../support/consent-browser.ts'
 
@@ -23,6 +23,29 @@ export type BrowserRunOptions = {
   args?: string[]
   action?: 'allow' | 'deny'
   env?: Record<string, string | undefined>
+}
+
+/**
+ * Starts one sandbox for the whole test file, hands it to `ready`, optionally
+ * signs an account in first, and after every test checks that no secret the
+ * stores ever held was printed.
+ */
+export function useE2E(ready: (e2e: E2E) => void, options: { loginAs?: string } = {}): void {
+  let started: E2E | undefined
+  beforeAll(async () => {
+    started = await E2E.start()
+    ready(started)
+    if (options.loginAs) {
+      const { cli } = await started.login(options.loginAs)
+      expect(cli.code, cli.stderr).toBe(0)
+    }
+  })
+  afterEach(() => {
+    started?.expectNoSecretsPrinted()
+  })
+  afterAll(async () => {
+    await started?.close()
+  })
 }
 
 export class E2E {

@@ -3,22 +3,13 @@
 import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { E2E, insecureSessionFile, keychainEntry, listFiles } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { type E2E, insecureSessionFile, keychainEntry, listFiles, useE2E } from './harness.ts'
 
 let e2e: E2E
 
-beforeAll(async () => {
-  e2e = await E2E.start()
-})
-
-// Every test: no token or DPoP private key ever stored appeared in any output.
-afterEach(() => {
-  e2e.expectNoSecretsPrinted()
-})
-
-afterAll(async () => {
-  await e2e?.close()
+useE2E((started) => {
+  e2e = started
 })
 
 async function configFilesText(dir: string): Promise<string> {

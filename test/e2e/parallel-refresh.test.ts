@@ -7,31 +7,25 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
-  E2E,
+  type E2E,
   keychainEntry,
   ROOT,
   refreshesSince,
   setKeychainEntry,
+  useE2E,
   withStaleAccessToken,
 } from './harness.ts'
 
 let e2e: E2E
 
-beforeAll(async () => {
-  e2e = await E2E.start()
-  const { cli } = await e2e.login('alice')
-  expect(cli.code, cli.stderr).toBe(0)
-})
-
-afterEach(() => {
-  e2e.expectNoSecretsPrinted()
-})
-
-afterAll(async () => {
-  await e2e?.close()
-})
+useE2E(
+  (started) => {
+    e2e = started
+  },
+  { loginAs: 'alice' },
+)
 
 const alice = () => e2e.sandbox.accounts.alice!
 
