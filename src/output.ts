@@ -45,9 +45,15 @@ export class Output {
 
   /** A spinner on stderr, only when stderr is a terminal; otherwise silent. */
   async spinner(text: string): Promise<Spinner> {
-    if (!this.#streams.stderr.isTTY) return { update: () => {}, stop: () => {} }
+    const stderr = this.#streams.stderr as Streams['stderr'] & { columns?: number }
+    // A terminal that reports no width (a bare pty) cannot be redrawn in place.
+    if (!stderr.isTTY || !(stderr.columns && stderr.columns > 0)) {
+      return { update: () => {}, stop: () => {} }
+    }
     const { default: ora } = await import('ora')
-    const spinner = ora({ text, stream: this.#streams.stderr, color: 'cyan' }).start()
+    // discardStdin would put the terminal in raw mode and listen with a
+    // listener that never starts the stream: Ctrl-C would be swallowed.
+    const spinner = ora({ text, stream: stderr, color: 'cyan', discardStdin: false }).start()
     return {
       update: (t) => {
         spinner.text = t

@@ -1,9 +1,10 @@
 // Sends the person to the authorization page: their own browser command
-// (--browser / ATOAUTH_BROWSER), the system browser, or nothing at all when
-// there is no display to show one on. The URL is printed either way.
+// (--browser / ATOAUTH_BROWSER), the system browser, or nothing at all in an
+// SSH session or without a display. The URL is printed either way.
 import { spawn } from 'node:child_process'
 import { parse } from 'shell-quote'
 import { UsageError } from '../errors.js'
+import { noBrowserReason } from './terminal-environment.js'
 
 export type BrowserChoice = {
   /** A command line; the URL is appended as its one extra argument. */
@@ -22,10 +23,8 @@ export async function openBrowser(
 ): Promise<BrowserResult> {
   if (choice.disabled) return { opened: false, reason: '--no-browser' }
   if (choice.command) return runBrowserCommand(choice.command, url)
-  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) {
-    // xdg-open would fall back to a text-mode browser inside this terminal.
-    return { opened: false, reason: 'no display' }
-  }
+  const headless = noBrowserReason(env, platform)
+  if (headless) return { opened: false, reason: headless }
   try {
     const { default: open } = await import('open')
     const child = await open(url)

@@ -8,6 +8,7 @@ import type { Context } from '../context.js'
 import { AtoauthError, CancelledError, describeCause, ExitCode, UsageError } from '../errors.js'
 import type { AccountIdentity } from '../store/account-index.js'
 import { DEFAULT_SCOPE } from './client-id.js'
+import type { CallbackHandler, LoopbackListener } from './loopback-listener.js'
 
 export type LoginFlowOptions = {
   identifier: string
@@ -18,6 +19,8 @@ export type LoginFlowOptions = {
   openBrowser: boolean
   /** Seconds to wait for the browser to come back. */
   timeout: number
+  /** The loopback port to listen on (for an SSH tunnel); 0 picks a free one. */
+  port: number
 }
 
 export type SignedIn = {
@@ -46,6 +49,14 @@ export function withLoginFlowOptions(command: Command): Command {
         .default(300)
         .argParser(parsePositiveInteger),
     )
+    .addOption(
+      new Option(
+        '--port <port>',
+        'listen for the browser on this 127.0.0.1 port (default: any free one)',
+      )
+        .default(0, 'any free port')
+        .argParser(parsePort),
+    )
 }
 
 export function loginFlowOptions(
@@ -60,7 +71,16 @@ export function loginFlowOptions(
     browser: typeof flags.browser === 'string' ? flags.browser : undefined,
     openBrowser: flags.browser !== false,
     timeout: Number(flags.timeout),
+    port: Number(flags.port ?? 0),
   }
+}
+
+function parsePort(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new InvalidArgumentError('expected a port number from 1 to 65535')
+  }
+  return n
 }
 
 function parsePositiveInteger(value: string): number {
@@ -97,19 +117,26 @@ export async function signIn(
   await checkIdentifier(options.identifier)
   const identifier = options.identifier.replace(/^@/, '')
 
-  const [{ LoopbackListener }, metadata, { createOAuthClient }] = await Promise.all([
-    import('./loopback-listener.js'),
-    import('./client-metadata.js'),
-    import('./oauth-client-factory.js'),
-  ])
+  const [{ LoopbackListener }, metadata, { createOAuthClient, MemoryStore }, { callbackProblem }] =
+    await Promise.all([
+      import('./loopback-listener.js'),
+      import('./client-metadata.js'),
+      import('./oauth-client-factory.js'),
+      import('./callback-params.js'),
+    ])
 
-  const listener = await LoopbackListener.bind()
+  const listener = await LoopbackListener.bind(options.port)
+  const deadline = ctx.now().getTime() + options.timeout * 1000
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(options.timeout * 1000)])
+  listener.onIgnored = ({ status, reason }) =>
+    ctx.out.warn(`ignored ${reason} to the login listener (answered ${status}); still waiting`)
   try {
     const clientId = options.devClient
       ? metadata.developmentClientId(listener.redirectUri, options.scope)
       : (options.clientId ?? ctx.settings.clientId)
     if (!options.devClient) metadata.assertDiscoverableClientId(clientId)
+    // Ours, so that a callback can be checked against the logins in flight.
+    const stateStore = new MemoryStore<unknown>()
     const client = await createOAuthClient({
       settings: ctx.settings,
       clientMetadata: metadata.runtimeClientMetadata({
@@ -118,6 +145,7 @@ export async function signIn(
         redirectUri: listener.redirectUri,
       }),
       sessionStore,
+      stateStore,
     })
 
     const url = await client.authorize(identifier, {
@@ -132,29 +160,28 @@ export async function signIn(
       command: options.browser ?? ctx.settings.browserCommand,
       disabled: !options.openBrowser,
     })
-    if (!browser.opened && browser.reason !== '--no-browser') {
-      ctx.out.info(`Could not open a browser (${browser.reason}): open the URL above yourself.`)
-    }
 
-    const spinner = await ctx.out.spinner('Waiting for the browser to sign in… (Ctrl-C to cancel)')
-    const session = await listener
-      .waitForCallback(async (params) => {
-        // Mapped here, so that the browser page says what the terminal says.
-        const { session } = await client
-          .callback(params, { redirect_uri: listener.redirectUri })
-          .catch((err: unknown) => {
-            throw loginError(err, ctx.signal, options.timeout)
-          })
-        return {
-          value: session,
-          outcome: {
-            ok: true,
-            title: 'Logged in',
-            detail: `atoauth is now signed in as ${session.did}.`,
-          },
-        }
-      }, signal)
-      .finally(() => spinner.stop())
+    const handler = async (params: URLSearchParams) => {
+      const problem = callbackProblem(params, (state) => stateStore.has(state))
+      if (problem) throw problem
+      // Mapped here, so that the browser page says what the terminal says.
+      const { session } = await client
+        .callback(params, { redirect_uri: listener.redirectUri })
+        .catch((err: unknown) => {
+          throw loginError(err, ctx.signal, options.timeout)
+        })
+      return {
+        value: session,
+        outcome: {
+          ok: true,
+          title: 'Logged in',
+          detail: `atoauth is now signed in as ${session.did}.`,
+        },
+      }
+    }
+    const session = browser.opened
+      ? await waitWithCountdown(ctx, listener.waitForCallback(handler, signal), deadline)
+      : await waitForRemoteBrowser(ctx, listener, handler, signal, browser.reason, options.timeout)
 
     const revoke = () => client.revoke(session.did).catch(() => {})
     try {
@@ -181,10 +208,79 @@ export async function signIn(
   }
 }
 
+/** The desktop case: a spinner that counts down to the timeout. */
+async function waitWithCountdown<T>(ctx: Context, waiting: Promise<T>, deadline: number) {
+  const text = () =>
+    `Waiting for the browser to sign in… ${formatRemaining(deadline - ctx.now().getTime())} left (Ctrl-C to cancel)`
+  const spinner = await ctx.out.spinner(text())
+  const ticker = setInterval(() => spinner.update(text()), 1000)
+  try {
+    return await waiting
+  } finally {
+    clearInterval(ticker)
+    spinner.stop()
+  }
+}
+
+/**
+ * No browser here (SSH, no display, --no-browser): the browser runs on
+ * another device. Its redirect reaches this listener through an SSH tunnel,
+ * or the person pastes the URL it ended on; the first to arrive wins.
+ */
+async function waitForRemoteBrowser<T>(
+  ctx: Context,
+  listener: LoopbackListener,
+  handler: CallbackHandler<T>,
+  signal: AbortSignal,
+  reason: string | undefined,
+  timeoutSeconds: number,
+): Promise<T> {
+  const { isSshSession, sshTunnelCommand } = await import('./terminal-environment.js')
+  const ssh = isSshSession()
+  const why = reason && reason !== '--no-browser' ? ` (${reason})` : ''
+  ctx.out.info(`No browser opened here${why}: open the URL above on any device.`)
+  if (ssh) {
+    ctx.out.info(
+      `To let that browser reach this machine, run this on it first, in another terminal:\n\n  ${sshTunnelCommand(listener.port)}\n`,
+    )
+  }
+  // A person at a terminal can paste; in an SSH session without a TTY
+  // (ssh host 'atoauth login …') stdin is still their keyboard.
+  const input = ctx.stdin as NodeJS.ReadableStream & { isTTY?: boolean }
+  const canPaste = input.isTTY === true || ssh
+  if (canPaste) {
+    ctx.out.info(
+      `If the browser then shows an error page at ${listener.redirectUri}?…, copy that whole URL from its address bar and paste it here.`,
+    )
+  }
+  ctx.out.info(`Waiting up to ${formatRemaining(timeoutSeconds * 1000)} (Ctrl-C to cancel).`)
+  const waiting = listener.waitForCallback(handler, signal)
+  if (!canPaste) return waiting
+  const { acceptPastedCallbacks } = await import('./paste-prompt.js')
+  const done = new AbortController()
+  acceptPastedCallbacks(listener, {
+    input,
+    output: process.stderr,
+    say: (message) => ctx.out.warn(message),
+    signal: done.signal,
+  })
+  try {
+    return await waiting
+  } finally {
+    done.abort()
+  }
+}
+
+/** "4:59", "0:07": minutes and seconds left, never negative. */
+export function formatRemaining(ms: number): string {
+  const seconds = Math.max(0, Math.ceil(ms / 1000))
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
+}
+
 /** Turns what can go wrong during a login into a message a person can act on. */
 function loginError(err: unknown, cancel: AbortSignal, timeoutSeconds: number): unknown {
+  if (cancel.aborted) return new CancelledError('Login cancelled; nothing was stored.')
   if (err instanceof AtoauthError) return err
-  if (cancel.aborted) return new CancelledError('Login cancelled.')
   if (err instanceof Error && err.name === 'TimeoutError') {
     return new AtoauthError(
       'login_timeout',

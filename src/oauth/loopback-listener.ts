@@ -16,20 +16,41 @@ export type CallbackHandler<T> = (
   params: URLSearchParams,
 ) => Promise<{ value: T; outcome: CallbackOutcome }>
 
+/** A request that was answered and ignored, for the terminal to mention. */
+export type IgnoredRequest = { status: number; reason: string }
+
+export type PasteResult =
+  | { accepted: true; outcome: CallbackOutcome }
+  | { accepted: false; reason: string }
+
 /** Longer than any authorization response; anything bigger is not one. */
 const MAX_URL_LENGTH = 8 * 1024
+
+/** The one callback, handled: the page to show, then settling the login. */
+type Handled = { outcome: CallbackOutcome; status: number; settle: () => void }
 
 export class LoopbackListener {
   readonly port: number
   readonly redirectUri: `http://127.0.0.1:${number}/callback`
+  /** Told about requests that were refused and did not end the login. */
+  onIgnored: (request: IgnoredRequest) => void = () => {}
   readonly #server: Server
-  #handleRequest: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
+  #handleOnce: ((params: URLSearchParams) => Promise<Handled>) | undefined
 
   private constructor(server: Server) {
     this.#server = server
     this.port = (server.address() as AddressInfo).port
     this.redirectUri = `http://127.0.0.1:${this.port}/callback`
     server.on('request', (req, res) => this.#route(req, res))
+    // A malformed request (oversized headers, garbage) must not crash the login.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request'
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`)
+      else socket.destroy()
+    })
   }
 
   static async bind(port = 0): Promise<LoopbackListener> {
@@ -40,47 +61,53 @@ export class LoopbackListener {
         server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve())
       })
     } catch (err) {
-      throw new AtoauthError(
-        'listener_failed',
-        `Cannot listen on 127.0.0.1 for the login callback: ${(err as Error).message}`,
-        {
-          hint: 'Check that the loopback interface is up and that local ports are not exhausted.',
-          cause: err,
-        },
-      )
+      throw bindError(port, err)
     }
     return new LoopbackListener(server)
   }
 
   /**
-   * Resolves with the handler's value once the first callback has been handled
-   * and answered; rejects with the handler's error, or the signal's reason.
+   * Resolves with the handler's value once the first callback (from the
+   * browser, or pasted) has been handled and answered; rejects with the
+   * handler's error, or the signal's reason.
    */
   waitForCallback<T>(handler: CallbackHandler<T>, signal?: AbortSignal): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
+        this.#handleOnce = undefined
         this.close()
         reject(signal?.reason)
       }
       if (signal?.aborted) return onAbort()
       signal?.addEventListener('abort', onAbort, { once: true })
 
-      this.#handleRequest = (req, res) => {
-        this.#handleRequest = undefined
-        const params = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams
-        handler(params).then(
-          ({ value, outcome }) => {
-            signal?.removeEventListener('abort', onAbort)
-            this.#answer(res, outcome.ok ? 200 : 400, outcome, () => resolve(value))
-          },
-          (err: unknown) => {
-            signal?.removeEventListener('abort', onAbort)
-            const outcome = outcomeOf(err)
-            this.#answer(res, 400, outcome, () => reject(err))
-          },
-        )
+      this.#handleOnce = async (params) => {
+        this.#handleOnce = undefined
+        signal?.removeEventListener('abort', onAbort)
+        try {
+          const { value, outcome } = await handler(params)
+          return { outcome, status: outcome.ok ? 200 : 400, settle: () => resolve(value) }
+        } catch (err) {
+          return { outcome: outcomeOf(err), status: 400, settle: () => reject(err) }
+        }
       }
     })
+  }
+
+  /**
+   * A callback URL the person copied from a browser that could not reach this
+   * listener (it runs on another machine). Checked like the browser's request:
+   * this listener's address and path, then the same handler.
+   */
+  async submitPasted(text: string): Promise<PasteResult> {
+    const reason = pastedUrlProblem(text.trim(), this.port)
+    if (reason) return { accepted: false, reason }
+    const handleOnce = this.#handleOnce
+    if (!handleOnce) return { accepted: false, reason: 'this login was already handled' }
+    const handled = await handleOnce(new URL(text.trim()).searchParams)
+    this.close()
+    handled.settle()
+    return { accepted: true, outcome: handled.outcome }
   }
 
   close(): void {
@@ -91,38 +118,125 @@ export class LoopbackListener {
   #route(req: IncomingMessage, res: ServerResponse): void {
     res.setHeader('cache-control', 'no-store')
     res.setHeader('referrer-policy', 'no-referrer')
-    const rejection = rejectionFor(req)
+    const rejection = rejectionFor(req, this.port)
     if (rejection) {
       if (rejection.status === 405) res.setHeader('allow', 'GET')
       plain(res, rejection.status, rejection.text)
-    } else if (this.#handleRequest) {
-      this.#handleRequest(req, res)
-    } else {
+      if (rejection.notice) this.onIgnored({ status: rejection.status, reason: rejection.notice })
+      return
+    }
+    const handleOnce = this.#handleOnce
+    if (!handleOnce) {
       page(res, 409, {
         ok: false,
         title: 'This login was already handled',
         detail: 'atoauth accepts one callback per login. Check the terminal for the result.',
       })
+      return
     }
-  }
-
-  #answer(res: ServerResponse, status: number, outcome: CallbackOutcome, done: () => void): void {
-    res.setHeader('connection', 'close')
-    page(res, status, outcome, () => {
-      this.close()
-      done()
+    const params = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams
+    void handleOnce(params).then((handled) => {
+      const finish = () => {
+        this.close()
+        handled.settle()
+      }
+      // The browser may have gone away while the code was exchanged: the
+      // login ends either way, with or without the page.
+      if (res.closed || req.socket.destroyed) return finish()
+      res.once('close', finish)
+      res.setHeader('connection', 'close')
+      page(res, handled.status, handled.outcome)
     })
   }
 }
 
+type Rejection = { status: number; text: string; notice?: string }
+
 /** Why a request cannot be the authorization callback, if it cannot. */
-function rejectionFor(req: IncomingMessage): { status: number; text: string } | undefined {
-  if (!isLoopbackAddress(req.socket.remoteAddress ?? '')) return { status: 403, text: 'Forbidden' }
+function rejectionFor(req: IncomingMessage, port: number): Rejection | undefined {
+  const from = req.socket.remoteAddress ?? 'an unknown address'
+  if (!isLoopbackAddress(from)) {
+    return { status: 403, text: 'Forbidden', notice: `a request from ${from}, not from 127.0.0.1` }
+  }
+  // A web page whose name resolves to 127.0.0.1 (DNS rebinding) sends its own Host.
+  const host = req.headers.host ?? ''
+  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
+    return {
+      status: 421,
+      text: 'Misdirected Request',
+      notice: `a request for host "${host.slice(0, 100)}", not 127.0.0.1:${port}`,
+    }
+  }
   const url = req.url ?? '/'
-  if (url.length > MAX_URL_LENGTH) return { status: 414, text: 'URI Too Long' }
-  if (url.split('?')[0] !== CALLBACK_PATH) return { status: 404, text: 'Not Found' }
-  if (req.method !== 'GET') return { status: 405, text: 'Method Not Allowed' }
+  if (url.length > MAX_URL_LENGTH) {
+    return {
+      status: 414,
+      text: 'URI Too Long',
+      notice: `an oversized request (${url.length} bytes)`,
+    }
+  }
+  const path = url.split('?')[0]
+  if (path !== CALLBACK_PATH) {
+    // Browsers ask for a favicon on their own: not worth a word.
+    const quiet = path === '/favicon.ico' || path === '/robots.txt'
+    return {
+      status: 404,
+      text: 'Not Found',
+      notice: quiet ? undefined : `a request for ${printablePath(path)}`,
+    }
+  }
+  if (req.method !== 'GET') {
+    return { status: 405, text: 'Method Not Allowed', notice: `a ${req.method} request` }
+  }
   return undefined
+}
+
+/** Why pasted text is not a callback URL of this listener, if it is not. */
+function pastedUrlProblem(text: string, port: number): string | undefined {
+  if (text.length > MAX_URL_LENGTH) return 'that is far too long to be the callback URL'
+  if (!URL.canParse(text)) return 'that is not a URL'
+  const url = new URL(text)
+  const expected = `http://127.0.0.1:${port}${CALLBACK_PATH}`
+  const isLoopbackHost = url.hostname === '127.0.0.1' || url.hostname === 'localhost'
+  if (url.protocol !== 'http:' || !isLoopbackHost || url.port !== String(port)) {
+    return `that URL is not for this login: it must start with ${expected}`
+  }
+  if (url.pathname !== CALLBACK_PATH) return `that URL's path is not ${CALLBACK_PATH}`
+  if (!url.search) return 'that URL has no query: copy the whole address, from http to the end'
+  return undefined
+}
+
+function bindError(port: number, err: unknown): AtoauthError {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'EADDRINUSE') {
+    return new AtoauthError('listener_failed', `Port ${port} on 127.0.0.1 is already in use.`, {
+      hint: 'Pick another --port, or leave --port out to use any free port.',
+      cause: err,
+    })
+  }
+  if (code === 'EACCES') {
+    return new AtoauthError(
+      'listener_failed',
+      `Not allowed to listen on port ${port} of 127.0.0.1.`,
+      {
+        hint: 'Ports below 1024 need privileges: pick a --port above 1024.',
+        cause: err,
+      },
+    )
+  }
+  return new AtoauthError(
+    'listener_failed',
+    `Cannot listen on 127.0.0.1 for the login callback: ${(err as Error).message}`,
+    {
+      hint: 'Check that the loopback interface is up and that local ports are not exhausted.',
+      cause: err,
+    },
+  )
+}
+
+function printablePath(path: string | undefined): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  return (path ?? '').replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 80)
 }
 
 function outcomeOf(err: unknown): CallbackOutcome {
@@ -139,7 +253,7 @@ function plain(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${text}\n`)
 }
 
-function page(res: ServerResponse, status: number, outcome: CallbackOutcome, done?: () => void) {
+function page(res: ServerResponse, status: number, outcome: CallbackOutcome): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
-  res.end(callbackPage(outcome), done)
+  res.end(callbackPage(outcome))
 }

@@ -1,6 +1,10 @@
 // Builds the NodeOAuthClient the way every command needs it: our stores, our
 // cross-process lock, and the local-development overrides from the settings.
-import type { NodeOAuthClient, NodeSavedSessionStore } from '@atproto/oauth-client-node'
+import type {
+  NodeOAuthClient,
+  NodeOAuthClientOptions,
+  NodeSavedSessionStore,
+} from '@atproto/oauth-client-node'
 import type { OAuthClientMetadataInput } from '@atproto/oauth-types'
 import type { Settings } from '../settings.js'
 import { createFileLock } from '../store/file-lock.js'
@@ -9,6 +13,10 @@ export type OAuthClientOptions = {
   settings: Settings
   clientMetadata: OAuthClientMetadataInput
   sessionStore: NodeSavedSessionStore
+  /** Where a login keeps its PKCE verifier and DPoP key until the callback. */
+  stateStore?: MemoryStore<unknown>
+  /** Told when the library drops a stored session (refresh refused, revoked, invalid). */
+  onSessionDeleted?: (did: string, cause: unknown) => void | Promise<void>
 }
 
 export async function createOAuthClient(options: OAuthClientOptions): Promise<NodeOAuthClient> {
@@ -19,7 +27,8 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<No
     sessionStore: options.sessionStore,
     // The authorization state (PKCE verifier, DPoP key) only has to live as
     // long as the `login` process that created it, so it never leaves memory.
-    stateStore: new MemoryStore(),
+    stateStore: (options.stateStore ?? new MemoryStore()) as NodeOAuthClientOptions['stateStore'],
+    ...(options.onSessionDeleted ? { onSessionDeleted: options.onSessionDeleted } : {}),
     requestLock: createFileLock(settings.configDir),
     allowHttp: settings.allowHttp,
     ...(settings.plcDirectoryUrl ? { plcDirectoryUrl: settings.plcDirectoryUrl } : {}),
@@ -38,5 +47,8 @@ export class MemoryStore<T> {
   }
   async del(key: string): Promise<void> {
     this.#values.delete(key)
+  }
+  has(key: string): boolean {
+    return this.#values.has(key)
   }
 }

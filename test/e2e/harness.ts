@@ -2,11 +2,12 @@
 // with headless Chromium as the browser and whatever Secret Service the test
 // process sees. Every run's output is kept, so that each test can check that
 // no secret it ever saw in a store was printed.
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { AsyncEntry } from '@napi-rs/keyring'
+import { quote } from 'shell-quote'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { readJson, type Sandbox, startSandbox } from '../sandbox/sandbox.ts'
 import type { ConsentOutcome } from '../support/consent-browser.ts'
@@ -109,6 +110,57 @@ export class E2E {
     this.#outputs.push(...(options.printsSecret ? [result.stderr] : [result.stdout, result.stderr]))
     await this.collectSecrets()
     return result
+  }
+
+  /**
+   * Starts `atoauth ...args` and hands back control while it runs: to read
+   * its output as it comes, type into it, or signal it. With `terminal`, it
+   * runs on a pseudo-terminal (util-linux `script`), as for a person at a
+   * keyboard: stdin and stderr are TTYs, and output arrives merged on stdout.
+   */
+  start(args: string[], env: NodeJS.ProcessEnv = this.env(), options: { terminal?: boolean } = {}) {
+    const command = [process.execPath, BIN, ...args]
+    // A pty from `script` starts with no size; give it a real terminal's.
+    const sized = `stty cols 100 rows 30; exec ${quote(command)}`
+    const child = options.terminal
+      ? spawn('script', ['-qfec', sized, '/dev/null'], { env, stdio: 'pipe' })
+      : spawn(command[0] as string, command.slice(1), { env, stdio: 'pipe' })
+    const live = new LiveRun(child)
+    live.done.then((result) => this.#outputs.push(result.stdout, result.stderr))
+    return live
+  }
+
+  /**
+   * Runs the consent browser on its own, as a person on another device would.
+   * That device cannot reach this machine's 127.0.0.1 unless `tunnel` (an
+   * `ssh -L` forward) says it can; otherwise the outcome holds the callback
+   * URL the browser was sent to.
+   */
+  async browseElsewhere(
+    url: string,
+    account: string,
+    options: { tunnel?: boolean } = {},
+  ): Promise<ConsentOutcome> {
+    const log = join(this.#workDir, `consent-${Date.now()}-${Math.random()}.json`)
+    await new Promise<void>((done) => {
+      execFile(
+        process.execPath,
+        [CONSENT_BROWSER, url],
+        {
+          env: {
+            ...process.env,
+            CONSENT_PASSWORD: this.sandbox.accounts[account]?.password,
+            CONSENT_REMOTE: options.tunnel ? '0' : '1',
+            CONSENT_LOG: log,
+          },
+          timeout: 60_000,
+        },
+        () => done(),
+      )
+    })
+    const outcome = await waitForConsentLog(log, true)
+    this.#outputs.push(JSON.stringify(outcome))
+    return outcome
   }
 
   /**
@@ -228,6 +280,59 @@ function secretsOf(session: StoredSession): string[] {
  * The CLI can exit as soon as it has answered the callback, while the browser
  * is still reading the page: wait for the browser's log when it was started.
  */
+/** A running atoauth process: its output so far, its input, and its end. */
+export class LiveRun {
+  stdout = ''
+  stderr = ''
+  readonly done: Promise<CliResult>
+  readonly #child: ReturnType<typeof spawn>
+
+  constructor(child: ReturnType<typeof spawn>) {
+    this.#child = child
+    child.stdout?.on('data', (chunk) => {
+      this.stdout += chunk
+    })
+    child.stderr?.on('data', (chunk) => {
+      this.stderr += chunk
+    })
+    this.done = new Promise((resolve) => {
+      child.on('close', (code, signal) =>
+        resolve({ code: code ?? (signal ? -1 : 0), stdout: this.stdout, stderr: this.stderr }),
+      )
+    })
+  }
+
+  get output(): string {
+    return this.stdout + this.stderr
+  }
+
+  /** Waits until the output so far matches, and returns the match. */
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const match = this.output.match(pattern)
+      if (match) return match
+      if (Date.now() > deadline) {
+        throw new Error(`no ${pattern} in the output within ${timeoutMs} ms:\n${this.output}`)
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+
+  write(text: string): void {
+    this.#child.stdin?.write(text)
+  }
+
+  endInput(): void {
+    this.#child.stdin?.end()
+  }
+
+  /** Signals the process (on a pseudo-terminal, `script`, which passes it on). */
+  kill(signal: NodeJS.Signals): void {
+    this.#child.kill(signal)
+  }
+}
+
 async function waitForConsentLog(path: string, browserStarted: boolean): Promise<ConsentOutcome> {
   const deadline = Date.now() + (browserStarted ? 15_000 : 0)
   for (;;) {

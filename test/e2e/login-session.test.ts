@@ -198,7 +198,8 @@ describe('when the person presses deny', () => {
     expect(JSON.parse(cli.stdout)).toEqual({
       error: {
         code: 'access_denied',
-        message: 'The authorization was denied in the browser.',
+        // The server's error_description, in its words.
+        message: 'The authorization was denied in the browser (The user rejected the request).',
         hint: 'Run atoauth login again and choose to authorize atoauth.',
       },
     })

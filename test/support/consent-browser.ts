@@ -7,6 +7,9 @@
 //   CONSENT_PASSWORD   the account's password
 //   CONSENT_ACTION     "allow" (default) or "deny"
 //   CONSENT_LOG        a file to write the outcome to, as JSON
+//   CONSENT_REMOTE     "1": play a browser on another machine, which cannot
+//                      reach the loopback listener; record the redirect URL
+//                      it ended on instead (for the paste fallback)
 import { writeFileSync } from 'node:fs'
 import { chromium } from 'playwright-core'
 
@@ -21,12 +24,24 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ]
 
+/**
+ * A browser on another machine reaches the PDS (here: localhost) but not this
+ * machine's 127.0.0.1: send 127.0.0.1 through a proxy that is not there.
+ * `<-loopback>` lifts Chromium's implicit loopback bypass (it must come first).
+ */
+const ELSEWHERE_FLAGS = [
+  '--proxy-server=http://127.0.0.1:9',
+  '--proxy-bypass-list=<-loopback>;localhost',
+]
+
 export type ConsentOutcome = {
   ok: boolean
   /** The callback page's heading and detail, when the browser got there. */
   title?: string
   detail?: string
   status?: number
+  /** CONSENT_REMOTE: the callback URL the browser was sent to and could not load. */
+  redirectUrl?: string
   steps: string[]
   error?: string
 }
@@ -34,13 +49,15 @@ export type ConsentOutcome = {
 async function main(url: string): Promise<ConsentOutcome> {
   const steps: string[] = []
   const action = process.env.CONSENT_ACTION ?? 'allow'
+  const remote = process.env.CONSENT_REMOTE === '1'
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_FLAGS,
+    args: remote ? [...CHROMIUM_FLAGS, ...ELSEWHERE_FLAGS] : CHROMIUM_FLAGS,
     headless: true,
   })
   try {
     const context = await browser.newContext({ locale: 'en-US' })
+    const loopback = /^http:\/\/127\.0\.0\.1:\d+\//
     const page = await context.newPage()
     page.setDefaultTimeout(20_000)
     let callbackStatus: number | undefined
@@ -59,7 +76,9 @@ async function main(url: string): Promise<ConsentOutcome> {
       steps.push('signed in')
     }
 
-    const callback = page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\//, { timeout: 20_000 })
+    const callback = remote
+      ? page.waitForRequest(loopback, { timeout: 20_000 })
+      : page.waitForURL(loopback, { timeout: 20_000 })
     if (action === 'deny') {
       await page.getByRole('button', { name: /^(deny access|deny|decline)$/i }).click()
       steps.push('denied')
@@ -67,7 +86,11 @@ async function main(url: string): Promise<ConsentOutcome> {
       await consent.click()
       steps.push('authorized')
     }
-    await callback
+    const reached = await callback
+    if (remote && reached) {
+      steps.push('redirect captured')
+      return { ok: true, redirectUrl: reached.url(), steps }
+    }
     const title = (await page.locator('#outcome').textContent()) ?? undefined
     const detail = (await page.locator('#detail').textContent()) ?? undefined
     steps.push('reached callback')

@@ -1,0 +1,84 @@
+// What the authorization server sends back to the loopback listener, checked
+// before the OAuth client sees it, so that every broken or forged callback
+// gets its own clear message (the same in the browser and in the terminal).
+// The OAuth client repeats the state check; this one only names the problem.
+import { AtoauthError } from '../errors.js'
+
+/** Parameters an authorization response may carry at most once. */
+const SINGLE_VALUED = ['state', 'code', 'iss', 'error', 'error_description', 'error_uri']
+
+/**
+ * Why these callback parameters cannot complete this login, or undefined when
+ * they may: a known `state` and a `code`.
+ */
+export function callbackProblem(
+  params: URLSearchParams,
+  isThisLogin: (state: string) => boolean,
+): AtoauthError | undefined {
+  const repeated = SINGLE_VALUED.find((name) => params.getAll(name).length > 1)
+  if (repeated) {
+    return failure(
+      'callback_malformed',
+      `The callback carried "${repeated}" more than once, so it cannot be trusted.`,
+    )
+  }
+  if (params.has('response')) {
+    return failure(
+      'callback_malformed',
+      'The callback used JARM ("response"), which atoauth does not request.',
+    )
+  }
+  const state = params.get('state')
+  if (!state) {
+    return failure(
+      'state_mismatch',
+      'The callback had no "state", so it cannot be the answer to this login.',
+      'Something other than your authorization server called atoauth; nothing was stored. Run atoauth login again.',
+    )
+  }
+  if (!isThisLogin(state)) {
+    return failure(
+      'state_mismatch',
+      'The callback\'s "state" does not belong to this login (an old browser tab, or a forged request).',
+      'Nothing was stored. Run atoauth login again, and finish in the tab it opens.',
+    )
+  }
+  const error = params.get('error')
+  if (error !== null) {
+    const description = printable(params.get('error_description'))
+    if (error === 'access_denied') {
+      return failure(
+        'access_denied',
+        `The authorization was denied in the browser${description ? ` (${description})` : ''}.`,
+        'Run atoauth login again and choose to authorize atoauth.',
+      )
+    }
+    return failure(
+      'authorization_failed',
+      `The authorization server answered "${printable(error)}"${description ? `: ${description}` : ''}.`,
+    )
+  }
+  if (!params.get('code')) {
+    return failure(
+      'code_missing',
+      'The callback had no authorization code.',
+      'Run atoauth login again; if it keeps happening, the authorization server is misbehaving.',
+    )
+  }
+  return undefined
+}
+
+function failure(code: string, message: string, hint = 'Run atoauth login again.'): AtoauthError {
+  return new AtoauthError(code, message, { hint })
+}
+
+/**
+ * The server's words, made safe for a terminal: one line, no control
+ * characters (no escape sequences from a forged callback), and short.
+ */
+function printable(text: string | null, max = 300): string {
+  if (!text) return ''
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  const line = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim()
+  return line.length > max ? `${line.slice(0, max)}…` : line
+}
