@@ -10,6 +10,7 @@ import { logoutCommand } from './commands/logout.js'
 import { postCommand } from './commands/post.js'
 import type { Runner } from './commands/runner.js'
 import { sessionCommand } from './commands/session.js'
+import { statusCommand } from './commands/status.js'
 import { switchCommand } from './commands/switch.js'
 import { whoamiCommand } from './commands/whoami.js'
 import type { Context } from './context.js'
@@ -43,6 +44,7 @@ export function buildProgram(run: Runner): Command {
     loginCommand(run),
     whoamiCommand(run),
     accountsCommand(run),
+    statusCommand(run),
     switchCommand(run),
     postCommand(run),
     apiCommand(run),
@@ -69,19 +71,22 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   let exitCode: number = ExitCode.ok
   let output = new Output({ json: jsonRequested, color: process.env.NO_COLOR === undefined })
   const run: Runner = async (command, fn) => {
+    let ctx: Context | undefined
     try {
       const settings = resolveSettings(command.optsWithGlobals<GlobalFlags>())
       output = new Output({ json: settings.json, color: settings.color })
-      const ctx: Context = {
+      ctx = {
         settings,
         out: output,
         signal: cancel.signal,
         now: () => new Date(),
         stdin: process.stdin,
       }
-      output.result(await fn(ctx))
+      const result = await fn(ctx)
+      output.result(result)
+      exitCode = result.exitCode ?? ExitCode.ok
     } catch (err) {
-      const error = toAtoauthError(err)
+      const error = toAtoauthError(err, ctx?.actingFor)
       output.error(error)
       exitCode = error.exitCode
     }

@@ -11,4 +11,6 @@ export type Context = {
   now: () => Date
   /** Read only when the person asks for it (`-`); never prompted from. */
   stdin: NodeJS.ReadableStream
+  /** The account the command acts for, once known: errors then name it. */
+  actingFor?: { handle: string }
 }

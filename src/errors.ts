@@ -2,6 +2,7 @@
 // code for scripts, a one-line message, a hint telling the person what to do
 // next, and the documented exit code. Anything else that escapes a command is
 // turned into one by `toAtoauthError`, so no "Error: undefined" reaches a user.
+import { sessionEndReason } from './oauth/session-end.js'
 
 /** The exit codes scripts may rely on. Documented in the README; keep them stable. */
 export const ExitCode = {
@@ -108,20 +109,24 @@ export function describeCause(err: unknown): string {
  * exit code contract. Matching is by class name so that this module does not
  * import the (heavy) libraries those classes live in.
  */
-export function toAtoauthError(err: unknown): AtoauthError {
+export function toAtoauthError(err: unknown, actingFor?: { handle: string }): AtoauthError {
   if (err instanceof AtoauthError) return err
   const name = err instanceof Error ? err.constructor.name : ''
   const message = describeCause(err)
+  const ended = (reason: string) =>
+    actingFor
+      ? new SessionEndedError(actingFor.handle, reason, err)
+      : new AtoauthError('session_ended', `The session has ended: ${reason}.`, {
+          hint: 'Log in again: atoauth login <handle>',
+          exitCode: ExitCode.authRequired,
+          cause: err,
+        })
 
   switch (name) {
     case 'TokenRefreshError':
     case 'TokenRevokedError':
     case 'TokenInvalidError':
-      return new AtoauthError('session_ended', `The session has ended: ${message}`, {
-        hint: 'Log in again: atoauth login <handle>',
-        exitCode: ExitCode.authRequired,
-        cause: err,
-      })
+      return ended(sessionEndReason(err))
     case 'OAuthResolverError':
     case 'HandleResolverError':
     case 'DidError':
@@ -136,13 +141,7 @@ export function toAtoauthError(err: unknown): AtoauthError {
   if (inheritsFrom(err, 'XRPCError')) {
     // The library already tried a refresh before handing back a 401.
     const status = (err as { status?: unknown }).status
-    if (status === 401) {
-      return new AtoauthError('session_ended', `The session has ended: ${message}`, {
-        hint: 'Log in again: atoauth login <handle>',
-        exitCode: ExitCode.authRequired,
-        cause: err,
-      })
-    }
+    if (status === 401) return ended(`the server no longer accepts it (${message})`)
     return new NetworkError(`The server refused the request: ${message}`, undefined, err)
   }
   if (isNetworkFailure(err)) {

@@ -2,7 +2,7 @@
 // data (text, or one JSON document with --json); everything meant for a
 // person, including spinners, goes to stderr.
 import { styleText } from 'node:util'
-import type { AtoauthError } from './errors.js'
+import type { AtoauthError, ExitCodeValue } from './errors.js'
 
 /** What a command returns: the data, and how a person reads it. */
 export type CommandResult = {
@@ -11,6 +11,11 @@ export type CommandResult = {
   text: string[]
   /** Bytes that are the data itself (a non-JSON XRPC response): written as is in both modes. */
   raw?: Uint8Array
+  /**
+   * A report that is itself the answer (status, doctor) may still say "not
+   * fine" through the exit code; its data is printed all the same.
+   */
+  exitCode?: ExitCodeValue
 }
 
 export type Spinner = {

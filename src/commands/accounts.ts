@@ -2,8 +2,9 @@
 // marked. Reads only the account index: no keychain, no network.
 import { Command } from 'commander'
 import type { Context } from '../context.js'
+import type { SessionStorage } from '../oauth/account-session.js'
 import type { CommandResult } from '../output.js'
-import { SESSION_LIFETIME_MS } from '../session-lifetime.js'
+import { sessionLife } from '../session-lifetime.js'
 import type { Runner } from './runner.js'
 
 export function accountsCommand(run: Runner): Command {
@@ -14,10 +15,16 @@ export function accountsCommand(run: Runner): Command {
 
 export async function runAccounts(ctx: Context): Promise<CommandResult> {
   const listed = await listAccounts(ctx)
-  const accounts = listed.map((a) => ({
-    ...a,
-    sessionExpiresAt: new Date(Date.parse(a.loginAt) + SESSION_LIFETIME_MS).toISOString(),
-  }))
+  const now = ctx.now()
+  const accounts = listed.map(({ needsLogin, ...a }) => {
+    const life = sessionLife({ loginAt: a.loginAt, needsLogin }, now)
+    return {
+      ...a,
+      sessionExpiresAt: life.endsAt,
+      state: life.state,
+      ...(life.reason ? { reason: life.reason } : {}),
+    }
+  })
   if (accounts.length === 0) {
     ctx.out.info('No account is logged in. Log in with: atoauth login <handle>')
   }
@@ -26,13 +33,26 @@ export async function runAccounts(ctx: Context): Promise<CommandResult> {
     data: { accounts },
     text: accounts.map(
       (a) =>
-        `${a.default ? '*' : ' '} ${a.handle.padEnd(width)}  ${a.did}  ${a.pds}  ` +
-        `${a.store}, session ends ${a.sessionExpiresAt.slice(0, 10)}`,
+        `${a.default ? '*' : ' '} ${a.handle.padEnd(width)}  ${a.did}  ${a.pds}  ${a.store}, ` +
+        (a.state === 'needs_login' || a.state === 'ended'
+          ? 'needs login'
+          : `session ends ${a.sessionExpiresAt.slice(0, 10)}`),
     ),
   }
 }
 
-async function listAccounts(ctx: Context) {
+export type ListedAccount = {
+  did: string
+  handle: string
+  pds: string
+  store: SessionStorage
+  loginAt: string
+  default: boolean
+  needsLogin?: { since: string; reason: string }
+}
+
+/** Every account this machine acts for: the index, or the exported session alone. */
+export async function listAccounts(ctx: Context): Promise<ListedAccount[]> {
   const source = ctx.settings.exportedSession
   if (source) {
     // Every command uses the exported session: it is the only account there is.
@@ -43,12 +63,13 @@ async function listAccounts(ctx: Context) {
   }
   const { AccountIndex } = await import('../store/account-index.js')
   const index = await AccountIndex.load(ctx.settings.configDir)
-  return index.accounts.map(({ did, handle, pds, store, loginAt }) => ({
+  return index.accounts.map(({ did, handle, pds, store, loginAt, needsLogin }) => ({
     did,
     handle,
     pds,
     store,
     loginAt,
     default: did === index.defaultDid,
+    ...(needsLogin ? { needsLogin } : {}),
   }))
 }

@@ -17,6 +17,7 @@ import { openSecretStore, type SecretStore } from '../store/secret-store.js'
 import { SecretSessionStore } from '../store/session-store.js'
 import { runtimeClientMetadata } from './client-metadata.js'
 import { createOAuthClient } from './oauth-client-factory.js'
+import { isSessionEnd, sessionEndReason } from './session-end.js'
 
 /** Where a command's session lives: reported by whoami and accounts. */
 export type SessionStorage = StoreKind | ExportedSessionSource['kind']
@@ -25,6 +26,8 @@ export type ResolvedAccount = {
   account: AccountIdentity
   storage: SessionStorage
   sessionStore: NodeSavedSessionStore
+  /** Set when an earlier command saw the session end. */
+  needsLogin?: { since: string; reason: string }
 }
 
 export type AccountSession = ResolvedAccount & {
@@ -61,19 +64,45 @@ export async function resolveAccount(
   const index = await AccountIndex.load(ctx.settings.configDir)
   const record = index.resolve(handleOrDid)
   const secrets = await openStore(ctx, record.store)
-  return { account: record, storage: record.store, sessionStore: new SecretSessionStore(secrets) }
+  const { needsLogin, store, ...account } = record
+  return {
+    account,
+    storage: store,
+    sessionStore: new SecretSessionStore(secrets),
+    ...(needsLogin ? { needsLogin } : {}),
+  }
 }
 
-/** An OAuth client for this account's client_id and scopes, over the given session store. */
+/**
+ * An OAuth client for this account's client_id and scopes, over the given
+ * session store. With `markEnded`, a session the library drops because it
+ * ended (refresh refused, token no longer accepted) marks the account as
+ * needing a new login, so later commands say so without a network call.
+ */
 export async function openAccountClient(
   ctx: Context,
   account: AccountIdentity,
   sessionStore: NodeSavedSessionStore,
+  options: { markEnded?: boolean } = {},
 ): Promise<NodeOAuthClient> {
   return createOAuthClient({
     settings: ctx.settings,
     clientMetadata: runtimeClientMetadata({ clientId: account.clientId, scope: account.scope }),
     sessionStore,
+    ...(options.markEnded
+      ? { onSessionDeleted: (did, cause) => markNeedsLogin(ctx, did, cause) }
+      : {}),
+  })
+}
+
+async function markNeedsLogin(ctx: Context, did: string, cause: unknown): Promise<void> {
+  // A revocation we asked for (logout) is not an ending to report.
+  if (cause instanceof Error && cause.constructor.name === 'TokenRevokedError') return
+  const needsLogin = { since: ctx.now().toISOString(), reason: sessionEndReason(cause) }
+  await AccountIndex.update(ctx.settings.configDir, (index) => {
+    index.markNeedsLogin(did, needsLogin)
+  }).catch(() => {
+    // The session is gone either way; the index only saves a round trip later.
   })
 }
 
@@ -93,9 +122,20 @@ export async function revokeReplacedSession(
   await client.revoke(account.did).catch(() => {})
 }
 
+/**
+ * The session of the account the command acts for, refreshed if due. An
+ * account already known to need a new login fails at once (exit 3).
+ */
 export async function restoreAccountSession(ctx: Context): Promise<AccountSession> {
   const resolved = await resolveAccount(ctx)
-  const client = await openAccountClient(ctx, resolved.account, resolved.sessionStore)
+  ctx.actingFor = resolved.account
+  if (resolved.needsLogin) {
+    throw new SessionEndedError(resolved.account.handle, resolved.needsLogin.reason)
+  }
+  const indexed = resolved.storage === 'keychain' || resolved.storage === 'file'
+  const client = await openAccountClient(ctx, resolved.account, resolved.sessionStore, {
+    markEnded: indexed,
+  })
   try {
     const session = await client.restore(resolved.account.did)
     return { ...resolved, client, session }
@@ -109,8 +149,6 @@ export function asSessionEnded(
   err: unknown,
   account: AccountIdentity,
 ): SessionEndedError | undefined {
-  const name = err instanceof Error ? err.constructor.name : ''
-  if (!['TokenRefreshError', 'TokenRevokedError', 'TokenInvalidError'].includes(name)) return
-  const reason = (err as Error).message || 'it was revoked or expired'
-  return new SessionEndedError(account.handle, reason, err)
+  if (!isSessionEnd(err)) return undefined
+  return new SessionEndedError(account.handle, sessionEndReason(err), err)
 }

@@ -19,10 +19,12 @@ export type AccountRecord = {
   store: StoreKind
   /** ISO time of the login: public-client sessions end 14 days after it. */
   loginAt: string
+  /** Set when the session ended (expired, revoked, replayed): only a new login helps. */
+  needsLogin?: { since: string; reason: string }
 }
 
 /** An account without where its secrets live (an exported session has no index entry). */
-export type AccountIdentity = Omit<AccountRecord, 'store'>
+export type AccountIdentity = Omit<AccountRecord, 'store' | 'needsLogin'>
 
 type AccountIndexFile = {
   version: 1
@@ -114,6 +116,12 @@ export class AccountIndex {
     if (at === -1) this.#data.accounts.push(record)
     else this.#data.accounts[at] = record
     if (options.makeDefault || !this.#data.defaultDid) this.#data.defaultDid = record.did
+  }
+
+  /** Records that the account's session has ended; a new login (upsert) clears it. */
+  markNeedsLogin(did: string, needsLogin: { since: string; reason: string }): void {
+    const record = this.#data.accounts.find((a) => a.did === did)
+    if (record) record.needsLogin = needsLogin
   }
 
   setDefault(did: string): void {

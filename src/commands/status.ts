@@ -1,0 +1,80 @@
+// atoauth status: for each account, how old its session is and when it ends
+// (14 days after login for a public client), warning in the last 3 days and
+// when a session has already ended. Local records only: no network, no
+// keychain, so it is cheap to run at the top of every CI job.
+import { Command } from 'commander'
+import type { Context } from '../context.js'
+import { ExitCode } from '../errors.js'
+import type { CommandResult } from '../output.js'
+import { formatDuration, type SessionLife, sessionLife } from '../session-lifetime.js'
+import { type ListedAccount, listAccounts } from './accounts.js'
+import type { Runner } from './runner.js'
+
+export function statusCommand(run: Runner): Command {
+  return new Command('status')
+    .description(
+      'show each session’s age and end; exit 3 when the account in use must log in again',
+    )
+    .action((_flags, command: Command) => run(command, (ctx) => runStatus(ctx)))
+}
+
+export async function runStatus(ctx: Context): Promise<CommandResult> {
+  const now = ctx.now()
+  const accounts = (await listAccounts(ctx)).map((account) => describe(account, now))
+  if (accounts.length === 0) {
+    ctx.out.info('No account is logged in. Log in with: atoauth login <handle>')
+  }
+  for (const a of accounts) {
+    if (a.state === 'ending_soon') {
+      ctx.out.warn(
+        `the session of ${a.handle} ends in ${formatDuration(a.remainingMs)} (${a.endsAt}): ` +
+          `log in again before then: atoauth login ${a.handle}`,
+      )
+    } else if (a.state === 'needs_login' || a.state === 'ended') {
+      ctx.out.warn(
+        `the session of ${a.handle} has ended: ${a.reason}. Log in again: atoauth login ${a.handle}`,
+      )
+    }
+  }
+
+  // The account a command would act for decides the exit code: a script can
+  // run `atoauth status || atoauth login …`.
+  const wanted = ctx.settings.account
+  const { isAccount } = await import('../store/account-index.js')
+  const inUse = wanted
+    ? accounts.find((a) => isAccount(a, wanted))
+    : accounts.find((a) => a.default)
+  const usable = inUse !== undefined && (inUse.state === 'active' || inUse.state === 'ending_soon')
+
+  const width = Math.max(0, ...accounts.map((a) => a.handle.length))
+  return {
+    data: {
+      ok: usable,
+      accounts: accounts.map(({ remainingMs, ageMs, ...a }) => ({
+        ...a,
+        sessionAgeSeconds: Math.floor(ageMs / 1000),
+        remainingSeconds: Math.floor(remainingMs / 1000),
+      })),
+    },
+    text: accounts.map((a) => `${a.default ? '*' : ' '} ${a.handle.padEnd(width)}  ${summary(a)}`),
+    ...(usable ? {} : { exitCode: ExitCode.authRequired }),
+  }
+}
+
+type Described = Omit<ListedAccount, 'needsLogin'> & SessionLife
+
+function describe({ needsLogin, ...account }: ListedAccount, now: Date): Described {
+  return { ...account, ...sessionLife({ loginAt: account.loginAt, needsLogin }, now) }
+}
+
+function summary(a: Described): string {
+  const age = `logged in ${formatDuration(a.ageMs)} ago`
+  switch (a.state) {
+    case 'active':
+      return `active       ${age}, ends in ${formatDuration(a.remainingMs)} (${a.endsAt.slice(0, 16)}Z)`
+    case 'ending_soon':
+      return `ending soon  ${age}, ends in ${formatDuration(a.remainingMs)} (${a.endsAt.slice(0, 16)}Z)`
+    default:
+      return `needs login  ${a.reason}`
+  }
+}
