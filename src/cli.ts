@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { accountsCommand } from './commands/accounts.js'
 import { apiCommand } from './commands/api.js'
 import { clientMetadataCommand } from './commands/client-metadata.js'
+import { doctorCommand } from './commands/doctor.js'
 import { loginCommand } from './commands/login.js'
 import { logoutCommand } from './commands/logout.js'
 import { postCommand } from './commands/post.js'
@@ -49,6 +50,7 @@ export function buildProgram(run: Runner): Command {
     sessionCommand(run),
     logoutCommand(run),
     clientMetadataCommand(run),
+    doctorCommand(run),
   ]) {
     program.addCommand(command)
   }
@@ -79,7 +81,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
         now: () => new Date(),
         stdin: process.stdin,
       }
-      output.result(await fn(ctx))
+      const result = await fn(ctx)
+      output.result(result)
+      exitCode = result.exitCode ?? ExitCode.ok
     } catch (err) {
       const error = toAtoauthError(err)
       output.error(error)

@@ -2,7 +2,7 @@
 // data (text, or one JSON document with --json); everything meant for a
 // person, including spinners, goes to stderr.
 import { styleText } from 'node:util'
-import type { AtoauthError } from './errors.js'
+import type { AtoauthError, ExitCodeValue } from './errors.js'
 
 /** What a command returns: the data, and how a person reads it. */
 export type CommandResult = {
@@ -11,6 +11,8 @@ export type CommandResult = {
   text: string[]
   /** Bytes that are the data itself (a non-JSON XRPC response): written as is in both modes. */
   raw?: Uint8Array
+  /** A result that still means "not fine" (doctor found a problem); default 0. */
+  exitCode?: ExitCodeValue
 }
 
 export type Spinner = {
