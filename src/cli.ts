@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { accountsCommand } from './commands/accounts.js'
 import { apiCommand } from './commands/api.js'
 import { clientMetadataCommand } from './commands/client-metadata.js'
+import { doctorCommand } from './commands/doctor.js'
 import { loginCommand } from './commands/login.js'
 import { logoutCommand } from './commands/logout.js'
 import { postCommand } from './commands/post.js'
@@ -51,6 +52,7 @@ export function buildProgram(run: Runner): Command {
     sessionCommand(run),
     logoutCommand(run),
     clientMetadataCommand(run),
+    doctorCommand(run),
   ]) {
     program.addCommand(command)
   }

@@ -1,0 +1,53 @@
+// atoauth doctor: checks everything a login and the later commands depend on
+// — the secret store, the config dir, the account list, the client metadata
+// document, the clock, and each account's PDS and stored session — without
+// using (or refreshing) any session, and says what to fix.
+import { Command } from 'commander'
+import type { Context } from '../context.js'
+import type { Check, CheckStatus } from '../doctor/check.js'
+import { ExitCode } from '../errors.js'
+import type { CommandResult } from '../output.js'
+import type { Runner } from './runner.js'
+
+export type DoctorOptions = { clientId: string | undefined }
+
+const MARKS: Record<CheckStatus, string> = { ok: '✓', warn: '!', fail: '✗' }
+
+export function doctorCommand(run: Runner): Command {
+  return new Command('doctor')
+    .description(
+      'check the keychain, the config dir, the client metadata, the clock and each account; ' +
+        'exits 1 when a check fails',
+    )
+    .option('--client-id <url>', 'check this client_id (default: the configured one)')
+    .action((flags, command: Command) =>
+      run(command, (ctx) => runDoctor({ clientId: flags.clientId }, ctx)),
+    )
+}
+
+export async function runDoctor(options: DoctorOptions, ctx: Context): Promise<CommandResult> {
+  const { runChecks } = await import('../doctor/run-checks.js')
+  const checks = await runChecks(ctx, options.clientId ?? ctx.settings.clientId)
+  const failed = checks.filter((c) => c.status === 'fail').length
+  const warned = checks.filter((c) => c.status === 'warn').length
+  return {
+    data: { ok: failed === 0, checks },
+    text: [...checklist(checks), '', summary(failed, warned)],
+    // The report is the answer in both cases: a failed check is no error of doctor's.
+    exitCode: failed > 0 ? ExitCode.error : ExitCode.ok,
+  }
+}
+
+function checklist(checks: Check[]): string[] {
+  const width = Math.max(...checks.map((c) => c.name.length))
+  return checks.flatMap((c) => [
+    `${MARKS[c.status]} ${c.name.padEnd(width)}  ${c.detail}`,
+    ...(c.hint ? [`  ${' '.repeat(width)}  → ${c.hint}`] : []),
+  ])
+}
+
+function summary(failed: number, warned: number): string {
+  const warnings = `${warned} warning${warned === 1 ? '' : 's'}`
+  if (failed > 0) return `${failed} check${failed === 1 ? '' : 's'} failed, ${warnings}.`
+  return warned > 0 ? `No check failed; ${warnings}.` : 'Every check passed.'
+}

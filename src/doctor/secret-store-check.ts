@@ -1,0 +1,39 @@
+// Can new sessions be stored? Writes, reads back and deletes a probe entry in
+// the store a login would use now: the OS keychain, or the plaintext file
+// store when the person opted into it.
+import { describeCause, StorageUnavailableError } from '../errors.js'
+import type { Settings } from '../settings.js'
+import { openSecretStore } from '../store/secret-store.js'
+import { type Check, fail, ok, warn } from './check.js'
+
+const NAME = 'secret-store'
+
+export async function secretStoreCheck(settings: Settings): Promise<Check> {
+  const store = await openSecretStore(settings.storeKind, settings)
+  try {
+    await store.probe()
+  } catch (err) {
+    const reason = describeCause(err)
+    if (store.kind === 'keychain' && settings.exportedSession) {
+      // Commands use the exported session, not the keychain; only a login would fail.
+      return warn(
+        NAME,
+        `${reason} (commands use the exported session meanwhile; login needs the keychain)`,
+        new StorageUnavailableError(reason).hint,
+      )
+    }
+    const hint =
+      store.kind === 'keychain'
+        ? new StorageUnavailableError(reason).hint
+        : `Make ${store.location} writable by you, or set ATOAUTH_CONFIG_DIR to a directory that is.`
+    return fail(NAME, reason, hint)
+  }
+  if (store.kind === 'file') {
+    return warn(
+      NAME,
+      `sessions are kept in plaintext files in ${store.location} (--insecure-storage or ATOAUTH_STORE=file)`,
+      'Drop --insecure-storage and unset ATOAUTH_STORE to keep new sessions in the OS keychain.',
+    )
+  }
+  return ok(NAME, `${store.location} works: a test entry was written, read back and deleted`)
+}
