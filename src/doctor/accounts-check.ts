@@ -19,6 +19,8 @@ export type AccountToCheck = AccountIdentity & {
   readSession(): Promise<unknown>
   /** Problems noticed while opening the store (e.g. a session file others can read). */
   warnings: string[]
+  /** Set when a command already saw this session end. */
+  needsLogin?: { since: string; reason: string }
 }
 
 export type AccountsCheck = { check: Check; accounts: AccountToCheck[] }

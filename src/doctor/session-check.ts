@@ -1,7 +1,7 @@
 // Is the account's session where the other commands will look for it? Reads
 // the stored session and looks at its shape only: nothing is printed, and
 // nothing is sent anywhere (a refresh would rotate the tokens).
-import { SESSION_LIFETIME_MS } from '../session-lifetime.js'
+import { formatDuration, sessionLife } from '../session-lifetime.js'
 import type { AccountToCheck } from './accounts-check.js'
 import { type Check, fail, ok, warn } from './check.js'
 
@@ -19,12 +19,18 @@ export async function sessionCheck(account: AccountToCheck, now: Date): Promise<
       loginAgain,
     )
   }
-  const endsAt = Date.parse(account.loginAt) + SESSION_LIFETIME_MS
-  if (endsAt <= now.getTime()) {
-    const ended = new Date(endsAt).toISOString()
-    return fail(name, `the session ended at ${ended}, 14 days after login`, loginAgain)
+  const life = sessionLife(account, now)
+  if (life.state === 'needs_login' || life.state === 'ended') {
+    return fail(name, `the session has ended: ${life.reason}`, loginAgain)
   }
-  const ends = Number.isNaN(endsAt) ? '' : `, ends ${new Date(endsAt).toISOString()}`
+  const ends = `, ends ${life.endsAt} (in ${formatDuration(life.remainingMs)})`
+  if (life.state === 'ending_soon') {
+    return warn(
+      name,
+      `in ${account.location}${ends}`,
+      `Log in again before then: atoauth login ${account.handle}`,
+    )
+  }
   if (account.warnings.length > 0) {
     return warn(name, `in ${account.location}${ends}; ${account.warnings.join('; ')}`)
   }
