@@ -1,12 +1,27 @@
+// The login listener against malformed and hostile requests, over real
+// sockets: each either ends the login with its own error code and a page that
+// says why, or is refused while the login keeps waiting. None crashes it.
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { AtoauthError } from '../../src/errors.ts'
+import { callbackProblem } from '../../src/oauth/callback-params.ts'
 import { LoopbackListener } from '../../src/oauth/loopback-listener.ts'
+
+const STATE = 'the-state-of-this-login'
 
 type Reply = { status: number; body: string; headers: Record<string, unknown> }
 
-function send(port: number, path: string, method = 'GET'): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
+type Send = {
+  path: string
+  method?: string
+  headers?: Record<string, string>
+  localAddress?: string
+}
+
+function send(port: number, { path, method = 'GET', headers, localAddress }: Send) {
+  return new Promise<Reply>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers, localAddress }, (res) => {
       let body = ''
       res.on('data', (c) => {
         body += c
@@ -18,84 +33,322 @@ function send(port: number, path: string, method = 'GET'): Promise<Reply> {
   })
 }
 
+/** Bytes that are not HTTP at all, straight onto the socket. */
+function sendRaw(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.end(bytes))
+    let answer = ''
+    socket.on('data', (c) => {
+      answer += c
+    })
+    socket.on('end', () => resolve(answer))
+    socket.on('error', reject)
+  })
+}
+
+/** The login's handler: our parameter check, then a stand-in for the code exchange. */
+async function handler(params: URLSearchParams) {
+  const problem = callbackProblem(params, (state) => state === STATE)
+  if (problem) throw problem
+  return {
+    value: params.get('code'),
+    outcome: { ok: true, title: 'Logged in', detail: 'signed in' },
+  }
+}
+
 let listener: LoopbackListener | undefined
 afterEach(() => listener?.close())
 
-describe('LoopbackListener', () => {
+async function startLogin() {
+  listener = await LoopbackListener.bind()
+  const ignored: string[] = []
+  listener.onIgnored = ({ reason }) => ignored.push(reason)
+  const result = listener.waitForCallback(handler).then(
+    (code) => ({ ok: true as const, code }),
+    (err: unknown) => ({ ok: false as const, err }),
+  )
+  return { port: listener.port, result, ignored }
+}
+
+const q = (params: Record<string, string>) => `/callback?${new URLSearchParams(params)}`
+
+describe('callbacks that end the login with a clear error', () => {
+  const cases: { name: string; path: string; code: string; page: RegExp }[] = [
+    {
+      name: 'no state',
+      path: q({ code: 'c' }),
+      code: 'state_mismatch',
+      page: /no &#34;state&#34;/,
+    },
+    {
+      name: 'a state of another login',
+      path: q({ code: 'c', state: 'forged' }),
+      code: 'state_mismatch',
+      page: /does not belong to this login/,
+    },
+    {
+      name: 'the state twice',
+      path: `/callback?code=c&state=${STATE}&state=other`,
+      code: 'callback_malformed',
+      page: /more than once/,
+    },
+    {
+      name: 'the code twice',
+      path: `/callback?code=a&code=b&state=${STATE}`,
+      code: 'callback_malformed',
+      page: /&#34;code&#34; more than once/,
+    },
+    {
+      name: 'the person pressed deny',
+      path: q({ state: STATE, error: 'access_denied', error_description: 'User denied' }),
+      code: 'access_denied',
+      page: /denied in the browser \(User denied\)/,
+    },
+    {
+      name: 'another OAuth error, with a hostile description',
+      path: q({
+        state: STATE,
+        error: 'server_error',
+        error_description: '<img src=x onerror=alert(1)>',
+      }),
+      code: 'authorization_failed',
+      page: /&#34;server_error&#34;: &#60;img src=x onerror=alert\(1\)&#62;/,
+    },
+    {
+      name: 'no code',
+      path: q({ state: STATE }),
+      code: 'code_missing',
+      page: /no authorization code/,
+    },
+    {
+      name: 'an empty code',
+      path: q({ state: STATE, code: '' }),
+      code: 'code_missing',
+      page: /no authorization code/,
+    },
+    {
+      name: 'a JARM response',
+      path: q({ state: STATE, response: 'eyJ...' }),
+      code: 'callback_malformed',
+      page: /JARM/,
+    },
+  ]
+
+  it.each(cases)('$name → $code', async ({ path, code, page }) => {
+    const { port, result } = await startLogin()
+    const reply = await send(port, { path })
+    expect(reply.status).toBe(400)
+    expect(reply.body).toMatch(page)
+    expect(reply.body).not.toMatch(/<img|<script/)
+    const outcome = await result
+    expect(outcome.ok).toBe(false)
+    expect(outcome.ok === false && outcome.err).toBeInstanceOf(AtoauthError)
+    expect((outcome as { err: AtoauthError }).err.code).toBe(code)
+    // One-shot: the listener is gone afterwards.
+    await expect(send(port, { path: q({ state: STATE, code: 'c' }) })).rejects.toThrow(
+      /ECONNREFUSED/,
+    )
+  })
+
+  it('keeps escape sequences from a forged error out of the terminal message', async () => {
+    const { port, result } = await startLogin()
+    await send(port, {
+      path: q({
+        state: STATE,
+        error: 'x\u001b]0;pwned\u0007',
+        error_description: 'a\u001b[2Jb\nc',
+      }),
+    })
+    const outcome = (await result) as { ok: false; err: AtoauthError }
+    const controls = [...outcome.err.message].filter((c) => (c.codePointAt(0) ?? 0) < 0x20)
+    expect(controls).toEqual([])
+    expect(outcome.err.message).toContain('a [2Jb c')
+  })
+})
+
+describe('requests that are refused while the login keeps waiting', () => {
+  const big = 'a'.repeat(9000)
+  const cases: { name: string; request: Send; status: number; noticed: RegExp | null }[] = [
+    { name: 'the root page', request: { path: '/' }, status: 404, noticed: /request for \// },
+    { name: 'a favicon', request: { path: '/favicon.ico' }, status: 404, noticed: null },
+    { name: 'another path', request: { path: '/admin?state=x' }, status: 404, noticed: /\/admin/ },
+    {
+      name: 'a path that only starts like the callback',
+      request: { path: `/callback/../callback?state=${STATE}&code=c` },
+      status: 404,
+      noticed: /callback\/\.\./,
+    },
+    {
+      name: 'POST to the callback',
+      request: { path: q({ state: STATE, code: 'c' }), method: 'POST' },
+      status: 405,
+      noticed: /a POST request/,
+    },
+    {
+      name: 'DELETE to the callback',
+      request: { path: '/callback', method: 'DELETE' },
+      status: 405,
+      noticed: /a DELETE request/,
+    },
+    {
+      name: 'an oversized query',
+      request: { path: `/callback?state=${STATE}&code=${big}` },
+      status: 414,
+      noticed: /oversized/,
+    },
+    {
+      name: 'headers beyond the limit',
+      request: { path: '/callback', headers: { 'x-junk': 'b'.repeat(20_000) } },
+      status: 431,
+      noticed: null,
+    },
+    {
+      name: 'a request not from 127.0.0.1',
+      request: { path: q({ state: STATE, code: 'c' }), localAddress: '127.0.0.2' },
+      status: 403,
+      noticed: /from 127\.0\.0\.2/,
+    },
+    {
+      name: 'a page on another host name (DNS rebinding)',
+      request: { path: q({ state: STATE, code: 'c' }), headers: { host: 'evil.example' } },
+      status: 421,
+      noticed: /host "evil\.example"/,
+    },
+  ]
+
+  it.each(cases)('$name → $status, still waiting', async ({ request, status, noticed }) => {
+    const { port, result, ignored } = await startLogin()
+    const reply = await send(port, request)
+    expect(reply.status).toBe(status)
+    if (noticed) expect(ignored.join('\n')).toMatch(noticed)
+    else expect(ignored).toEqual([])
+    // The real callback still completes the login.
+    const real = await send(port, { path: q({ state: STATE, code: 'the-code' }) })
+    expect(real.status).toBe(200)
+    await expect(result).resolves.toEqual({ ok: true, code: 'the-code' })
+  })
+
+  it('garbage bytes instead of HTTP get a 400 and the login keeps waiting', async () => {
+    const { port, result } = await startLogin()
+    expect(await sendRaw(port, '\u0000\u0001 not http at all\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/)
+    const real = await send(port, { path: q({ state: STATE, code: 'c' }) })
+    expect(real.status).toBe(200)
+    await expect(result).resolves.toEqual({ ok: true, code: 'c' })
+  })
+
+  it('a browser that hangs up before the page is sent still ends the login', async () => {
+    listener = await LoopbackListener.bind()
+    const result = listener.waitForCallback(async (params) => {
+      await new Promise((r) => setTimeout(r, 100))
+      return handler(params)
+    })
+    const req = request({
+      host: '127.0.0.1',
+      port: listener.port,
+      path: q({ state: STATE, code: 'c' }),
+    })
+    req.on('error', () => {})
+    req.end()
+    setTimeout(() => req.destroy(), 20)
+    await expect(result).resolves.toBe('c')
+  })
+
+  it('a second callback while the first is handled gets 409; the first decides', async () => {
+    listener = await LoopbackListener.bind()
+    let release: () => void = () => {}
+    const result = listener.waitForCallback(async (params) => {
+      await new Promise<void>((r) => {
+        release = r
+      })
+      return handler(params)
+    })
+    const first = send(listener.port, { path: q({ state: STATE, code: 'first' }) })
+    await new Promise((r) => setTimeout(r, 50))
+    const second = await send(listener.port, { path: q({ state: STATE, code: 'second' }) })
+    expect(second.status).toBe(409)
+    expect(second.body).toContain('already handled')
+    release()
+    expect((await first).status).toBe(200)
+    await expect(result).resolves.toBe('first')
+  })
+})
+
+describe('a pasted callback URL', () => {
+  it('is checked like the browser request, then completes the login', async () => {
+    const { port, result } = await startLogin()
+    const rejects = [
+      ['not a url', /not a URL/],
+      [`https://127.0.0.1:${port}/callback?code=c&state=${STATE}`, /not for this login/],
+      [`http://127.0.0.1:${port + 1}/callback?code=c&state=${STATE}`, /not for this login/],
+      [`http://evil.example:${port}/callback?code=c&state=${STATE}`, /not for this login/],
+      [`http://127.0.0.1:${port}/other?code=c&state=${STATE}`, /path is not \/callback/],
+      [`http://127.0.0.1:${port}/callback`, /no query/],
+    ] as const
+    for (const [text, reason] of rejects) {
+      const pasted = await listener!.submitPasted(text)
+      expect(pasted.accepted).toBe(false)
+      expect(pasted.accepted === false && pasted.reason).toMatch(reason)
+    }
+    const pasted = await listener!.submitPasted(
+      `  http://127.0.0.1:${port}/callback?code=pasted&state=${STATE}\n`,
+    )
+    expect(pasted).toMatchObject({ accepted: true, outcome: { ok: true } })
+    await expect(result).resolves.toEqual({ ok: true, code: 'pasted' })
+    expect(
+      (await listener!.submitPasted(`http://127.0.0.1:${port}/callback?code=x`)).accepted,
+    ).toBe(false)
+  })
+
+  it('with a forged state ends the login like the browser request would', async () => {
+    const { port, result } = await startLogin()
+    const pasted = await listener!.submitPasted(
+      `http://127.0.0.1:${port}/callback?code=c&state=nope`,
+    )
+    expect(pasted).toMatchObject({ accepted: true, outcome: { ok: false } })
+    const outcome = (await result) as { ok: false; err: AtoauthError }
+    expect(outcome.err.code).toBe('state_mismatch')
+  })
+})
+
+describe('the listener itself', () => {
   it('binds 127.0.0.1 on a random port and builds the redirect URI from it', async () => {
     listener = await LoopbackListener.bind()
     expect(listener.port).toBeGreaterThan(0)
     expect(listener.redirectUri).toBe(`http://127.0.0.1:${listener.port}/callback`)
-    await expect(send(listener.port, '/nope')).resolves.toMatchObject({ status: 404 })
   })
 
-  it('ignores other paths and methods, then handles the one callback', async () => {
-    listener = await LoopbackListener.bind()
-    const port = listener.port
-    const result = listener.waitForCallback(async (params) => ({
-      value: params.get('code'),
-      outcome: { ok: true, title: 'Logged in', detail: 'fine' },
-    }))
-    expect((await send(port, '/favicon.ico')).status).toBe(404)
-    expect((await send(port, '/')).status).toBe(404)
-    const post = await send(port, '/callback?code=x', 'POST')
-    expect(post.status).toBe(405)
-    expect(post.headers.allow).toBe('GET')
-    expect((await send(port, `/callback?${'a'.repeat(9000)}`)).status).toBe(414)
-
-    const reply = await send(port, '/callback?code=the-code&state=s')
-    expect(reply.status).toBe(200)
-    expect(reply.body).toContain('Logged in')
-    await expect(result).resolves.toBe('the-code')
-    // One-shot: the listener is gone.
-    await expect(send(port, '/callback?code=again')).rejects.toThrow(/ECONNREFUSED/)
-  })
-
-  it('shows the handler error HTML-escaped and rejects with it', async () => {
+  it('shows any handler error HTML-escaped and rejects with it', async () => {
     listener = await LoopbackListener.bind()
     const result = listener.waitForCallback(async () => {
       throw new Error('<script>alert(1)</script> & "quotes"')
     })
     result.catch(() => {})
-    const reply = await send(listener.port, '/callback?error=x')
+    const reply = await send(listener.port, { path: '/callback?code=x' })
     expect(reply.status).toBe(400)
     expect(reply.body).not.toContain('<script>')
     expect(reply.body).toContain('&#60;script&#62;alert(1)&#60;/script&#62; &#38; &#34;quotes&#34;')
     await expect(result).rejects.toThrow('<script>')
   })
 
-  it('answers a second callback that arrives while the first is handled', async () => {
-    listener = await LoopbackListener.bind()
-    let finish: () => void = () => {}
-    const result = listener.waitForCallback(async () => {
-      await new Promise<void>((r) => {
-        finish = r
-      })
-      return { value: 1, outcome: { ok: true, title: 'ok', detail: '' } }
-    })
-    const first = send(listener.port, '/callback?code=1')
-    await new Promise((r) => setTimeout(r, 50))
-    const second = await send(listener.port, '/callback?code=2')
-    expect(second.status).toBe(409)
-    expect(second.body).toContain('already handled')
-    finish()
-    expect((await first).status).toBe(200)
-    await expect(result).resolves.toBe(1)
-  })
-
   it('stops waiting and closes when the signal aborts', async () => {
     listener = await LoopbackListener.bind()
     const port = listener.port
     const controller = new AbortController()
-    const result = listener.waitForCallback(
-      async () => ({
-        value: 1,
-        outcome: { ok: true, title: '', detail: '' },
-      }),
-      controller.signal,
-    )
+    const result = listener.waitForCallback(handler, controller.signal)
     controller.abort(new Error('timed out'))
     await expect(result).rejects.toThrow('timed out')
-    await expect(send(port, '/callback')).rejects.toThrow(/ECONNREFUSED/)
+    await expect(send(port, { path: '/callback' })).rejects.toThrow(/ECONNREFUSED/)
+  })
+
+  it('a port in use is a clear error', async () => {
+    const taken = await LoopbackListener.bind()
+    try {
+      await expect(LoopbackListener.bind(taken.port)).rejects.toMatchObject({
+        code: 'listener_failed',
+        message: `Port ${taken.port} on 127.0.0.1 is already in use.`,
+      })
+    } finally {
+      taken.close()
+    }
   })
 })
