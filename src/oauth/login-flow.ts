@@ -8,6 +8,7 @@ import type { Context } from '../context.js'
 import { AtoauthError, CancelledError, describeCause, ExitCode, UsageError } from '../errors.js'
 import type { AccountIdentity } from '../store/account-index.js'
 import { DEFAULT_SCOPE } from './client-id.js'
+import { ResolutionDeadline } from './resolution-deadline.js'
 
 export type LoginFlowOptions = {
   identifier: string
@@ -110,6 +111,7 @@ export async function signIn(
       ? metadata.developmentClientId(listener.redirectUri, options.scope)
       : (options.clientId ?? ctx.settings.clientId)
     if (!options.devClient) metadata.assertDiscoverableClientId(clientId)
+    const resolution = new ResolutionDeadline()
     const client = await createOAuthClient({
       settings: ctx.settings,
       clientMetadata: metadata.runtimeClientMetadata({
@@ -118,13 +120,17 @@ export async function signIn(
         redirectUri: listener.redirectUri,
       }),
       sessionStore,
+      fetch: resolution.fetch,
     })
 
-    const url = await client.authorize(identifier, {
-      scope: options.scope,
-      redirect_uri: listener.redirectUri,
-      signal,
-    })
+    // Bounded on its own: a server that never answers must not hold the login until --timeout.
+    const url = await resolution.run(identifier, signal, (signal) =>
+      client.authorize(identifier, {
+        scope: options.scope,
+        redirect_uri: listener.redirectUri,
+        signal,
+      }),
+    )
     ctx.out.info(`Open this URL in a browser to sign in:\n\n  ${url.href}\n`)
 
     const { openBrowser } = await import('./browser.js')

@@ -9,6 +9,8 @@ export type OAuthClientOptions = {
   settings: Settings
   clientMetadata: OAuthClientMetadataInput
   sessionStore: NodeSavedSessionStore
+  /** The fetch for every request the client makes (default: the global one). */
+  fetch?: typeof globalThis.fetch
 }
 
 export async function createOAuthClient(options: OAuthClientOptions): Promise<NodeOAuthClient> {
@@ -22,6 +24,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<No
     stateStore: new MemoryStore(),
     requestLock: createFileLock(settings.configDir),
     allowHttp: settings.allowHttp,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(settings.plcDirectoryUrl ? { plcDirectoryUrl: settings.plcDirectoryUrl } : {}),
     ...(settings.handleResolverUrl ? { handleResolver: settings.handleResolverUrl } : {}),
   })
