@@ -97,11 +97,34 @@ export function describeCause(err: unknown): string {
     return describeCause(err.errors[0])
   }
   if (err instanceof Error) {
-    const message = err.message || err.name
-    const cause = err.cause instanceof Error ? err.cause.message : undefined
+    const message = oneLineMessage(err)
+    const cause = err.cause instanceof Error ? oneLineMessage(err.cause) : undefined
     return cause && !message.includes(cause) ? `${message} (${cause})` : message
   }
-  return String(err)
+  return oneLine(String(err))
+}
+
+/**
+ * An error's message on one line. A ZodError's message is its issues as
+ * pretty-printed JSON: those become "path: message" pairs.
+ */
+export function oneLineMessage(err: Error): string {
+  const issues = (err as { issues?: unknown }).issues
+  if (Array.isArray(issues) && issues.length > 0) {
+    return issues
+      .slice(0, 3)
+      .map((issue: { path?: unknown[]; message?: unknown }) => {
+        const path = Array.isArray(issue.path) ? issue.path.join('.') : ''
+        return `${path || 'value'}: ${String(issue.message)}`
+      })
+      .join('; ')
+  }
+  return oneLine(err.message || err.name)
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line
 }
 
 /**
@@ -130,7 +153,11 @@ export function toAtoauthError(err: unknown, actingFor?: { handle: string }): At
     case 'OAuthResolverError':
     case 'HandleResolverError':
     case 'DidError':
-      return new NetworkError(`Could not resolve the account: ${message}`, undefined, err)
+      return new NetworkError(
+        `Could not resolve the account: ${message}`,
+        'Check the handle, DID or URL, and your network connection, then try again.',
+        err,
+      )
     case 'OAuthResponseError':
       return new NetworkError(
         `The authorization server refused the request: ${message}`,

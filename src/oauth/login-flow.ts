@@ -9,6 +9,7 @@ import { AtoauthError, CancelledError, describeCause, ExitCode, UsageError } fro
 import type { AccountIdentity } from '../store/account-index.js'
 import { DEFAULT_SCOPE } from './client-id.js'
 import type { CallbackHandler, LoopbackListener } from './loopback-listener.js'
+import { ResolutionDeadline } from './resolution-deadline.js'
 
 export type LoginFlowOptions = {
   identifier: string
@@ -137,6 +138,7 @@ export async function signIn(
     if (!options.devClient) metadata.assertDiscoverableClientId(clientId)
     // Ours, so that a callback can be checked against the logins in flight.
     const stateStore = new MemoryStore<unknown>()
+    const resolution = new ResolutionDeadline()
     const client = await createOAuthClient({
       settings: ctx.settings,
       clientMetadata: metadata.runtimeClientMetadata({
@@ -146,13 +148,17 @@ export async function signIn(
       }),
       sessionStore,
       stateStore,
+      fetch: resolution.fetch,
     })
 
-    const url = await client.authorize(identifier, {
-      scope: options.scope,
-      redirect_uri: listener.redirectUri,
-      signal,
-    })
+    // Bounded on its own: a server that never answers must not hold the login until --timeout.
+    const url = await resolution.run(identifier, signal, (signal) =>
+      client.authorize(identifier, {
+        scope: options.scope,
+        redirect_uri: listener.redirectUri,
+        signal,
+      }),
+    )
     ctx.out.info(`Open this URL in a browser to sign in:\n\n  ${url.href}\n`)
 
     const { openBrowser } = await import('./browser.js')

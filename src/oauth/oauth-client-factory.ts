@@ -17,6 +17,8 @@ export type OAuthClientOptions = {
   stateStore?: MemoryStore<unknown>
   /** Told when the library drops a stored session (refresh refused, revoked, invalid). */
   onSessionDeleted?: (did: string, cause: unknown) => void | Promise<void>
+  /** The fetch for every request the client makes (default: the global one). */
+  fetch?: typeof globalThis.fetch
 }
 
 export async function createOAuthClient(options: OAuthClientOptions): Promise<NodeOAuthClient> {
@@ -31,6 +33,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<No
     ...(options.onSessionDeleted ? { onSessionDeleted: options.onSessionDeleted } : {}),
     requestLock: createFileLock(settings.configDir),
     allowHttp: settings.allowHttp,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(settings.plcDirectoryUrl ? { plcDirectoryUrl: settings.plcDirectoryUrl } : {}),
     ...(settings.handleResolverUrl ? { handleResolver: settings.handleResolverUrl } : {}),
   })
