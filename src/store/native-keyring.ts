@@ -2,7 +2,8 @@
 // a Secret Service that never answers (a locked keyring waiting for a prompt
 // nobody sees) must fail the command, not hang it.
 import type { AsyncEntry } from '@napi-rs/keyring'
-import { describeCause, StorageUnavailableError } from '../errors.js'
+import { StorageUnavailableError } from '../errors.js'
+import { diagnoseKeychainFailure } from './keychain-trouble.js'
 
 /** One keychain entry per account name, under a fixed service. */
 export interface Keyring {
@@ -63,10 +64,15 @@ export class NativeKeyring implements Keyring {
       })
       return await Promise.race([fn(entry, signal), timeout])
     } catch (err) {
-      const reason = signal.aborted
-        ? `no answer within ${CALL_TIMEOUT_MS / 1000} s (is the keyring locked?)`
-        : describeCause(err)
-      throw new StorageUnavailableError(`Cannot use ${this.description}: ${reason}`, err)
+      const trouble = diagnoseKeychainFailure(err, {
+        timedOut: signal.aborted && err === signal.reason,
+        timeoutSeconds: CALL_TIMEOUT_MS / 1000,
+      })
+      throw new StorageUnavailableError(`Cannot use ${this.description}: ${trouble.summary}.`, {
+        cause: err,
+        hint: trouble.hint,
+        reason: trouble.reason,
+      })
     }
   }
 }
