@@ -1,7 +1,8 @@
 # Sourced by test.sh and demo.sh: brings a fresh Debian machine to the point
 # where atoauth builds and its tests run. Installs only what is missing.
 #   - Node.js >= 22 (Node 24 from the npm registry into .tools/ when the system's is older)
-#   - chromium, gnome-keyring and dbus from apt (for the end-to-end tests and the demo)
+#   - chromium, gnome-keyring and dbus from apt (for the end-to-end tests and the demo), with
+#     gdbus and dbus-test-tool (the tests that put the keychain in trouble drive private buses)
 #   - the npm dependencies (npm ci), and the build
 set -euo pipefail
 
@@ -21,6 +22,8 @@ ensure_apt_packages() {
   command -v chromium >/dev/null || missing+=(chromium)
   command -v gnome-keyring-daemon >/dev/null || missing+=(gnome-keyring)
   command -v dbus-run-session >/dev/null || missing+=(dbus)
+  command -v gdbus >/dev/null || missing+=(libglib2.0-bin)
+  command -v dbus-test-tool >/dev/null || missing+=(dbus-tests)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]} from apt"
     as_root apt-get update -qq

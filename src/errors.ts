@@ -74,13 +74,19 @@ export class NetworkError extends AtoauthError {
 }
 
 export class StorageUnavailableError extends AtoauthError {
-  constructor(message: string, cause?: unknown) {
+  /**
+   * `reason` says which trouble it is (no D-Bus, locked, …) for scripts; the
+   * hint should name the fix for that trouble.
+   */
+  constructor(message: string, options: { cause?: unknown; hint?: string; reason?: string } = {}) {
     super('keychain_unavailable', message, {
       hint:
+        options.hint ??
         'Install and unlock a keyring (on Linux: gnome-keyring or KeePassXC with the Secret Service enabled), ' +
-        'or opt into plaintext storage with --insecure-storage (or ATOAUTH_STORE=file).',
+          'or opt into plaintext storage with --insecure-storage (or ATOAUTH_STORE=file).',
       exitCode: ExitCode.storageUnavailable,
-      cause,
+      cause: options.cause,
+      details: options.reason ? { reason: options.reason } : undefined,
     })
   }
 }

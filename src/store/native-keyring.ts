@@ -1,8 +1,12 @@
 // The OS keychain through @napi-rs/keyring, with every call bounded in time:
 // a Secret Service that never answers (a locked keyring waiting for a prompt
-// nobody sees) must fail the command, not hang it.
-import type { AsyncEntry } from '@napi-rs/keyring'
-import { describeCause, StorageUnavailableError } from '../errors.js'
+// nobody sees) must fail the command, not hang it. The calls run in a helper
+// process (keyring-process.ts) that is killed when one is stuck. Failures are
+// reported with their cause and its fix (keychain-trouble.ts), and never
+// fall back to another store.
+import { StorageUnavailableError } from '../errors.js'
+import { diagnoseKeychainFailure } from './keychain-trouble.js'
+import { type KeyringCall, KeyringCallTimeout, KeyringProcess } from './keyring-process.js'
 
 /** One keychain entry per account name, under a fixed service. */
 export interface Keyring {
@@ -39,34 +43,34 @@ export class NativeKeyring implements Keyring {
   }
 
   async get(account: string): Promise<string | undefined> {
-    const value = await this.#call(account, (entry, signal) => entry.getPassword(signal))
-    return value ?? undefined
+    return this.#call({ op: 'get', service: this.#service, account })
   }
 
   async set(account: string, value: string): Promise<void> {
-    await this.#call(account, (entry, signal) => entry.setPassword(value, signal))
+    await this.#call({ op: 'set', service: this.#service, account, value })
   }
 
   async delete(account: string): Promise<void> {
-    await this.#call(account, (entry, signal) => entry.deleteCredential(signal))
+    await this.#call({ op: 'delete', service: this.#service, account })
   }
 
-  async #call<T>(account: string, fn: (entry: AsyncEntry, signal: AbortSignal) => Promise<T>) {
-    const signal = AbortSignal.timeout(CALL_TIMEOUT_MS)
+  async #call(call: KeyringCall): Promise<string | undefined> {
     try {
-      const { AsyncEntry } = await import('@napi-rs/keyring')
-      // On Linux, pin the Secret Service: the default fallback (the kernel
-      // keyring) silently loses every session at reboot.
-      const entry = new AsyncEntry(this.#service, account, { linux: { store: 'secret-service' } })
-      const timeout = new Promise<never>((_, reject) => {
-        signal.addEventListener('abort', () => reject(signal.reason), { once: true })
-      })
-      return await Promise.race([fn(entry, signal), timeout])
+      keyringProcess ??= new KeyringProcess(CALL_TIMEOUT_MS)
+      return await keyringProcess.call(call)
     } catch (err) {
-      const reason = signal.aborted
-        ? `no answer within ${CALL_TIMEOUT_MS / 1000} s (is the keyring locked?)`
-        : describeCause(err)
-      throw new StorageUnavailableError(`Cannot use ${this.description}: ${reason}`, err)
+      const trouble = diagnoseKeychainFailure(err, {
+        timedOut: err instanceof KeyringCallTimeout,
+        timeoutSeconds: CALL_TIMEOUT_MS / 1000,
+      })
+      throw new StorageUnavailableError(`Cannot use ${this.description}: ${trouble.summary}.`, {
+        cause: err,
+        hint: trouble.hint,
+        reason: trouble.reason,
+      })
     }
   }
 }
+
+/** One helper process for all the keychain calls of this atoauth process. */
+let keyringProcess: KeyringProcess | undefined
