@@ -41,7 +41,8 @@ export function useE2E(ready: (e2e: E2E) => void, options: { loginAs?: string } 
       expect(cli.code, cli.stderr).toBe(0)
     }
   })
-  afterEach(() => {
+  afterEach(async () => {
+    await started?.stopLeftovers()
     started?.expectNoSecretsPrinted()
   })
   afterAll(async () => {
@@ -55,6 +56,8 @@ export class E2E {
   readonly #outputs: string[] = []
   readonly #secrets = new Set<string>()
   readonly #workDir: string
+  /** Processes from start() still running: a failed test must not leave them behind. */
+  readonly #running = new Set<LiveRun>()
 
   private constructor(sandbox: Sandbox, workDir: string) {
     this.sandbox = sandbox
@@ -126,7 +129,11 @@ export class E2E {
       ? spawn('script', ['-qfec', sized, '/dev/null'], { env, stdio: 'pipe' })
       : spawn(command[0] as string, command.slice(1), { env, stdio: 'pipe' })
     const live = new LiveRun(child)
-    live.done.then((result) => this.#outputs.push(result.stdout, result.stderr))
+    this.#running.add(live)
+    live.done.then((result) => {
+      this.#running.delete(live)
+      this.#outputs.push(result.stdout, result.stderr)
+    })
     return live
   }
 
@@ -254,7 +261,15 @@ export class E2E {
     }
   }
 
+  /** Kills what start() left running (a test that failed half-way). */
+  async stopLeftovers(): Promise<void> {
+    const left = [...this.#running]
+    for (const live of left) live.kill('SIGKILL')
+    await Promise.all(left.map((live) => live.done))
+  }
+
   async close(): Promise<void> {
+    await this.stopLeftovers()
     for (const account of Object.values(this.sandbox.accounts)) {
       await new AsyncEntry('atoauth', account.did, { linux: { store: 'secret-service' } })
         .deleteCredential()
