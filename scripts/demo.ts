@@ -17,7 +17,9 @@ const sandbox = await startSandbox({ clientMetadata: { [document.client_id]: doc
 const configDir = await mkdtemp(join(tmpdir(), 'atoauth-demo-'))
 const alice = sandbox.accounts.alice
 if (!alice) throw new Error('the sandbox has no alice account')
-const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY)
+// Over SSH atoauth opens no browser (it waits for a pasted URL): play the person here too.
+const overSsh = Boolean(process.env.SSH_CONNECTION || process.env.SSH_CLIENT || process.env.SSH_TTY)
+const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && !overSsh
 
 const env: NodeJS.ProcessEnv = {
   ...process.env,

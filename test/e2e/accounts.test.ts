@@ -2,13 +2,9 @@
 // lists them with the default marked, `switch`, --account and ATOAUTH_ACCOUNT
 // choose one, and `logout --all` ends every session at the server.
 import { describe, expect, it } from 'vitest'
-import { type E2E, insecureSessionFile, keychainEntry, listFiles, useE2E } from './harness.ts'
+import { insecureSessionFile, keychainEntry, listFiles, useE2E } from './harness.ts'
 
-let e2e: E2E
-
-useE2E((started) => {
-  e2e = started
-})
+const e2e = useE2E()
 
 describe('several accounts', () => {
   const alice = () => e2e.sandbox.accounts.alice!

@@ -7,27 +7,15 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import {
-  type E2E,
-  refreshesSince,
-  type StoredSession,
-  useE2E,
-  withStaleAccessToken,
-} from './harness.ts'
+import { refreshesSince, type StoredSession, useE2E, withStaleAccessToken } from './harness.ts'
 
-let e2e: E2E
 let work: string
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'atoauth-ci-'))
 })
 
-useE2E(
-  (started) => {
-    e2e = started
-  },
-  { loginAs: 'alice' },
-)
+const e2e = useE2E({ loginAs: 'alice' })
 
 const alice = () => e2e.sandbox.accounts.alice!
 

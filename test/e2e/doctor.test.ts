@@ -8,23 +8,9 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  type E2E,
-  HOSTED_CLIENT_ID,
-  HOSTED_DOCUMENT_PATH,
-  ROOT,
-  refreshesSince,
-  useE2E,
-} from './harness.ts'
+import { HOSTED_CLIENT_ID, HOSTED_DOCUMENT_PATH, ROOT, refreshesSince, useE2E } from './harness.ts'
 
-let e2e: E2E
-
-useE2E(
-  (started) => {
-    e2e = started
-  },
-  { loginAs: 'alice' },
-)
+const e2e = useE2E({ loginAs: 'alice' })
 
 const PRELOAD = join(ROOT, 'test/support/hosted-client-fetch.ts')
 

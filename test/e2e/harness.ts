@@ -27,15 +27,15 @@ export type BrowserRunOptions = {
 }
 
 /**
- * Starts one sandbox for the whole test file, hands it to `ready`, optionally
- * signs an account in first, and after every test checks that no secret the
- * stores ever held was printed.
+ * Starts one sandbox for the whole test file, optionally signs an account in
+ * first, and after every test stops what it left running and checks that no
+ * secret the stores ever held was printed. Returns the E2E of the file, usable
+ * from the first hook on: `const e2e = useE2E({ loginAs: 'alice' })`.
  */
-export function useE2E(ready: (e2e: E2E) => void, options: { loginAs?: string } = {}): void {
+export function useE2E(options: { loginAs?: string } = {}): E2E {
   let started: E2E | undefined
   beforeAll(async () => {
     started = await E2E.start()
-    ready(started)
     if (options.loginAs) {
       const { cli } = await started.login(options.loginAs)
       expect(cli.code, cli.stderr).toBe(0)
@@ -47,6 +47,14 @@ export function useE2E(ready: (e2e: E2E) => void, options: { loginAs?: string } 
   })
   afterAll(async () => {
     await started?.close()
+  })
+  // The instance exists only once beforeAll ran: forward to it then.
+  return new Proxy({} as E2E, {
+    get(_, property) {
+      if (!started) throw new Error('the e2e sandbox is used before it started')
+      const value = Reflect.get(started, property, started)
+      return typeof value === 'function' ? value.bind(started) : value
+    },
   })
 }
 

@@ -9,17 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { noBusEnvironment, PrivateBus, SYSTEM_PROMPTER } from '../support/secret-service.ts'
-import { type CliResult, type E2E, listFiles, type StoredSession, useE2E } from './harness.ts'
-
-let e2e: E2E
+import { type CliResult, listFiles, type StoredSession, useE2E } from './harness.ts'
 
 // Alice logs in while the keychain works; then the keychain goes wrong.
-useE2E(
-  (started) => {
-    e2e = started
-  },
-  { loginAs: 'alice' },
-)
+const e2e = useE2E({ loginAs: 'alice' })
 
 /** Generous, to prove "does not hang": every keychain call is bounded at 3 s. */
 const HANG_BOUND_MS = 15_000

@@ -4,13 +4,9 @@
 import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { type E2E, keychainEntry, type LiveRun, useE2E } from './harness.ts'
+import { keychainEntry, type LiveRun, useE2E } from './harness.ts'
 
-let e2e: E2E
-
-useE2E((started) => {
-  e2e = started
-})
+const e2e = useE2E()
 
 const alice = () => e2e.sandbox.accounts.alice!
 
@@ -22,6 +18,12 @@ const overSsh = () =>
     WAYLAND_DISPLAY: undefined,
     ATOAUTH_BROWSER: undefined,
   })
+
+/**
+ * A person at a desktop whose browser "opens" and does nothing: atoauth shows
+ * its spinner. Not in CI (ora draws no spinner there, whatever the terminal).
+ */
+const atTheDesktop = () => e2e.env({ ATOAUTH_BROWSER: 'true', CI: undefined })
 
 const AUTHORIZE_URL = /http:\/\/localhost:\d+\/oauth\/authorize\?\S+/
 
@@ -137,7 +139,7 @@ describe('cancelling and timing out', () => {
 
   it('Ctrl-C while the spinner waits on the desktop: exit 130, nothing stored', async () => {
     // A browser "opens" (and does nothing), so atoauth shows its spinner.
-    const live = e2e.start(['login', 'alice.test'], e2e.env({ ATOAUTH_BROWSER: 'true' }), {
+    const live = e2e.start(['login', 'alice.test'], atTheDesktop(), {
       terminal: true,
     })
     await live.waitFor(/Waiting for the browser to sign in… \d:\d\d left/)
@@ -149,7 +151,7 @@ describe('cancelling and timing out', () => {
   })
 
   it('SIGINT from outside (no terminal): exit 130, nothing stored', async () => {
-    const live = e2e.start(['login', 'alice.test', '--json'], e2e.env({ ATOAUTH_BROWSER: 'true' }))
+    const live = e2e.start(['login', 'alice.test', '--json'], atTheDesktop())
     await authorizeUrl(live)
     live.kill('SIGINT')
     const result = await live.done
@@ -159,11 +161,9 @@ describe('cancelling and timing out', () => {
   })
 
   it('the spinner counts down, and the timeout ends the login clearly', async () => {
-    const live = e2e.start(
-      ['login', 'alice.test', '--timeout', '4'],
-      e2e.env({ ATOAUTH_BROWSER: 'true' }),
-      { terminal: true },
-    )
+    const live = e2e.start(['login', 'alice.test', '--timeout', '4'], atTheDesktop(), {
+      terminal: true,
+    })
     const result = await live.done
     expect(result.code).toBe(1)
     const shown = new Set(result.stdout.match(/0:0\d left/g))

@@ -4,13 +4,9 @@ import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { type E2E, insecureSessionFile, keychainEntry, listFiles, useE2E } from './harness.ts'
+import { insecureSessionFile, keychainEntry, listFiles, useE2E } from './harness.ts'
 
-let e2e: E2E
-
-useE2E((started) => {
-  e2e = started
-})
+const e2e = useE2E()
 
 async function configFilesText(dir: string): Promise<string> {
   const files = await listFiles(dir)
@@ -204,7 +200,9 @@ describe('when the person presses deny', () => {
       },
     })
     expect(browser).toMatchObject({ ok: true, status: 400, title: 'Login failed' })
-    expect(browser.detail).toContain('The authorization was denied in the browser.')
+    expect(browser.detail).toContain(
+      'The authorization was denied in the browser (The user rejected the request).',
+    )
     expect(await keychainEntry(alice.did)).toBeUndefined()
     expect(await configFilesText(e2e.configDir)).not.toContain(alice.did)
   })

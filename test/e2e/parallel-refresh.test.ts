@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
-  type E2E,
   keychainEntry,
   ROOT,
   refreshesSince,
@@ -18,14 +17,7 @@ import {
   withStaleAccessToken,
 } from './harness.ts'
 
-let e2e: E2E
-
-useE2E(
-  (started) => {
-    e2e = started
-  },
-  { loginAs: 'alice' },
-)
+const e2e = useE2E({ loginAs: 'alice' })
 
 const alice = () => e2e.sandbox.accounts.alice!
 

@@ -19,17 +19,10 @@ import {
   invalidJsonServer,
 } from '../support/broken-servers.ts'
 import { registerDid } from '../support/plc-identities.ts'
-import { type CliResult, type E2E, keychainEntry, listFiles, useE2E } from './harness.ts'
-
-let e2e: E2E
+import { type CliResult, keychainEntry, listFiles, useE2E } from './harness.ts'
 
 // alice's login gives the secrets check something to look for.
-useE2E(
-  (started) => {
-    e2e = started
-  },
-  { loginAs: 'alice' },
-)
+const e2e = useE2E({ loginAs: 'alice' })
 
 /** Far below the 300 s browser timeout; above the 20 s bound on resolution. */
 const HANG_BOUND_SECONDS = 40

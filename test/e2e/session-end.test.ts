@@ -7,22 +7,9 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  type E2E,
-  type StoredSession,
-  setKeychainEntry,
-  useE2E,
-  withStaleAccessToken,
-} from './harness.ts'
+import { type StoredSession, setKeychainEntry, useE2E, withStaleAccessToken } from './harness.ts'
 
-let e2e: E2E
-
-useE2E(
-  (started) => {
-    e2e = started
-  },
-  { loginAs: 'alice' },
-)
+const e2e = useE2E({ loginAs: 'alice' })
 
 const alice = () => e2e.sandbox.accounts.alice!
 

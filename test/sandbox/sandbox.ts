@@ -36,7 +36,7 @@ export type Sandbox = {
    * order of arrival, with the status once answered: counted at the server,
    * so tests and the benchmark can tell how many round trips a command made.
    */
-  requests: Array<{ method: string; path: string; status: number }>
+  requests: Array<{ method: string; path: string; status: number; userAgent: string }>
   /** The running PDS, for tests that need to look inside. */
   pds: import('@atproto/pds').PDS
   close(): Promise<void>
@@ -148,6 +148,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         method: req.method ?? '',
         path: (req.url ?? '').split('?')[0] ?? '',
         status: 0,
+        userAgent: req.headers['user-agent'] ?? '',
       }
       requests.push(entry)
       res.on('finish', () => {

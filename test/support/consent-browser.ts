@@ -40,6 +40,8 @@ export type ConsentOutcome = {
   title?: string
   detail?: string
   status?: number
+  /** When the browser asked for the callback (ms since the epoch): where the CLI takes over again. */
+  callbackRequestedAt?: number
   /** CONSENT_REMOTE: the callback URL the browser was sent to and could not load. */
   redirectUrl?: string
   steps: string[]
@@ -61,6 +63,10 @@ async function main(url: string): Promise<ConsentOutcome> {
     const page = await context.newPage()
     page.setDefaultTimeout(20_000)
     let callbackStatus: number | undefined
+    let callbackRequestedAt: number | undefined
+    page.on('request', (req) => {
+      if (loopback.test(req.url())) callbackRequestedAt ??= Date.now()
+    })
     page.on('response', (res) => {
       if (res.url().startsWith('http://127.0.0.1:')) callbackStatus = res.status()
     })
@@ -94,7 +100,7 @@ async function main(url: string): Promise<ConsentOutcome> {
     const title = (await page.locator('#outcome').textContent()) ?? undefined
     const detail = (await page.locator('#detail').textContent()) ?? undefined
     steps.push('reached callback')
-    return { ok: true, title, detail, status: callbackStatus, steps }
+    return { ok: true, title, detail, status: callbackStatus, callbackRequestedAt, steps }
   } catch (err) {
     return { ok: false, steps, error: err instanceof Error ? err.message : String(err) }
   } finally {
