@@ -1,0 +1,218 @@
+// npm run bench: how fast atoauth starts and how few round trips it makes,
+// against the naive approach and the physical floor, in one run.
+//
+// Starts the local sandbox (PLC + PDS) once, logs alice in through headless
+// Chromium, then runs these interleaved, ROUNDS times each, and prints their
+// medians and ratios:
+//   atoauth whoami --json (warm: the access token is valid)
+//   naive: NodeOAuthClient + @atproto/api restoring the same session, getSession
+//   floor: node doing one fetch to the PDS
+//   atoauth --help, against node -e 0
+// plus the HTTP requests each atoauth command made to the PDS / authorization
+// server (counted at the server, browser requests left out), the login's
+// CLI-side time, and whoami's peak RSS. Run inside a throwaway keyring
+// (scripts/bench.sh does that).
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join, resolve } from 'node:path'
+import { readJson, type Sandbox, startSandbox } from '../test/sandbox/sandbox.ts'
+import type { ConsentOutcome } from '../test/support/consent-browser.ts'
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15)
+const root = resolve(import.meta.dirname, '..')
+const BIN = join(root, 'bin/atoauth.js')
+const node = process.execPath
+
+type Run = { ms: number; code: number; stdout: string; stderr: string }
+
+/** Runs a command to its end; the time is wall-clock, from spawn to exit. */
+function timed(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((done) => {
+    const started = performance.now()
+    const child = spawn(node, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c) => {
+      stdout += c
+    })
+    child.stderr.on('data', (c) => {
+      stderr += c
+    })
+    child.on('close', (code) =>
+      done({ ms: performance.now() - started, code: code ?? -1, stdout, stderr }),
+    )
+  })
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** The consent browser writes its log after atoauth has already exited: wait for it. */
+async function waitForJson<T>(path: string): Promise<T> {
+  for (let waited = 0; waited < 30_000; waited += 100) {
+    const text = await readFile(path, 'utf8').catch(() => undefined)
+    if (text) return JSON.parse(text) as T
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`no ${path} from the consent browser`)
+}
+
+/** Requests the PDS / authorization server saw since `from`, the browser's left out. */
+function cliRequests(sandbox: Sandbox, from: number) {
+  return sandbox.requests.slice(from).filter((r) => !/Chrome|Mozilla/.test(r.userAgent))
+}
+
+const document = (await readJson(join(root, 'client-metadata/oauth-client-metadata.json'))) as {
+  client_id: string
+}
+const sandbox = await startSandbox({
+  clientMetadata: { [document.client_id]: document },
+  quiet: true,
+})
+const configDir = await mkdtemp(join(tmpdir(), 'atoauth-bench-'))
+const work = await mkdtemp(join(tmpdir(), 'atoauth-bench-work-'))
+const alice = sandbox.accounts.alice!
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  ATOAUTH_CONFIG_DIR: configDir,
+  ATOAUTH_PLC_URL: sandbox.plcUrl,
+  ATOAUTH_HANDLE_RESOLVER: sandbox.pdsUrl,
+  ATOAUTH_ALLOW_HTTP: '1',
+  NO_COLOR: '1',
+}
+
+try {
+  // Login: the requests the CLI made, and the time it spent outside the browser.
+  const consentLog = join(work, 'consent.json')
+  const loginFrom = sandbox.requests.length
+  const loginStart = Date.now()
+  const login = spawn(node, [BIN, 'login', 'alice.test'], {
+    env: {
+      ...env,
+      ATOAUTH_BROWSER: `${node} ${join(root, 'test/support/consent-browser.ts')}`,
+      CONSENT_PASSWORD: alice.password,
+      CONSENT_LOG: consentLog,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let urlShownAt = 0
+  login.stderr.on('data', (chunk: Buffer) => {
+    if (!urlShownAt && chunk.toString().includes('/oauth/authorize?')) urlShownAt = Date.now()
+  })
+  const loginCode = await new Promise<number>((r) => login.on('close', (c) => r(c ?? -1)))
+  const loginEnd = Date.now()
+  if (loginCode !== 0) throw new Error(`login failed with exit code ${loginCode}`)
+  const consent = await waitForJson<ConsentOutcome>(consentLog)
+  const loginRequests = cliRequests(sandbox, loginFrom)
+  const loginCliMs =
+    urlShownAt - loginStart + (loginEnd - (consent.callbackRequestedAt ?? loginEnd))
+
+  // Warm-up: compile cache, page cache, a first refresh of nothing.
+  for (let i = 0; i < 2; i++) await timed([BIN, 'whoami', '--json'], env)
+
+  const candidates: Record<string, string[]> = {
+    whoami: [BIN, 'whoami', '--json'],
+    naive: [join(root, 'scripts/bench/naive-whoami.ts'), alice.did],
+    floor: [
+      '--input-type=module',
+      '-e',
+      `await fetch(${JSON.stringify(`${sandbox.pdsUrl}/xrpc/_health`)})`,
+    ],
+    help: [BIN, '--help'],
+    nodeNothing: ['-e', '0'],
+  }
+  const times: Record<string, number[]> = Object.fromEntries(
+    Object.keys(candidates).map((k) => [k, []]),
+  )
+  const whoamiRequests: number[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, args] of Object.entries(candidates)) {
+      const from = sandbox.requests.length
+      const run = await timed(args, env)
+      if (run.code !== 0) throw new Error(`${name} failed (${run.code}): ${run.stderr}`)
+      times[name]!.push(run.ms)
+      if (name === 'whoami') whoamiRequests.push(cliRequests(sandbox, from).length)
+    }
+  }
+
+  // Peak RSS of whoami, read by the process itself as it exits.
+  const rssFile = join(work, 'rss')
+  const rssRuns: number[] = []
+  for (let i = 0; i < 3; i++) {
+    await timed(
+      ['--import', join(root, 'scripts/bench/report-max-rss.ts'), BIN, 'whoami', '--json'],
+      {
+        ...env,
+        BENCH_RSS_FILE: rssFile,
+      },
+    )
+    rssRuns.push(Number(await readFile(rssFile, 'utf8')) / 1024)
+  }
+
+  const m = {
+    whoami: median(times.whoami!),
+    naive: median(times.naive!),
+    floor: median(times.floor!),
+    help: median(times.help!),
+    nodeNothing: median(times.nodeNothing!),
+  }
+  const row = (label: string, value: string, target: string, ok: boolean) =>
+    `  ${label.padEnd(44)} ${value.padStart(12)}   target ${target.padEnd(10)} ${ok ? 'ok' : 'MISSED'}`
+  const ms = (v: number) => `${v.toFixed(0)} ms`
+
+  console.log(`\natoauth benchmark: ${ROUNDS} interleaved rounds, medians`)
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`,
+  )
+  console.log(`  atoauth whoami --json (warm)   ${ms(m.whoami)}`)
+  console.log(`  naive (libraries, same session) ${ms(m.naive)}`)
+  console.log(`  floor (node + one fetch)        ${ms(m.floor)}`)
+  console.log(`  atoauth --help                  ${ms(m.help)}`)
+  console.log(`  node -e 0                       ${ms(m.nodeNothing)}\n`)
+  const maxWhoamiRequests = Math.max(...whoamiRequests)
+  console.log(
+    row('whoami / floor', (m.whoami / m.floor).toFixed(2), '≤ 1.5', m.whoami / m.floor <= 1.5),
+  )
+  console.log(
+    row('whoami / naive', (m.whoami / m.naive).toFixed(2), '≤ 0.3', m.whoami / m.naive <= 0.3),
+  )
+  console.log(
+    row(
+      'whoami HTTP requests (max of all runs)',
+      String(maxWhoamiRequests),
+      '1',
+      maxWhoamiRequests === 1,
+    ),
+  )
+  console.log(
+    row(
+      '--help / node -e 0',
+      (m.help / m.nodeNothing).toFixed(2),
+      '≤ 2',
+      m.help / m.nodeNothing <= 2,
+    ),
+  )
+  console.log(
+    row(
+      'login HTTP requests from the CLI',
+      String(loginRequests.length),
+      '≤ 7',
+      loginRequests.length <= 7,
+    ),
+  )
+  console.log(row('login CLI-side time', ms(loginCliMs), '≤ 300 ms', loginCliMs <= 300))
+  const rss = median(rssRuns)
+  console.log(row('whoami peak RSS', `${rss.toFixed(0)} MB`, '≤ 80 MB', rss <= 80))
+  console.log(
+    '\n  login requests:',
+    loginRequests.map((r) => `${r.method} ${r.path} ${r.status}`).join(', '),
+  )
+} finally {
+  await sandbox.close()
+  await rm(configDir, { recursive: true, force: true })
+  await rm(work, { recursive: true, force: true })
+}
