@@ -18,6 +18,8 @@ export type ExportedSessionSource =
 export type Settings = {
   /** Where the account index, the lock files and (opt-in) the plaintext store live. */
   configDir: string
+  /** Where server metadata and DPoP nonces are cached between runs (nothing secret). */
+  cacheDir: string
   json: boolean
   color: boolean
   /** Which secret store new sessions go to. */
@@ -48,6 +50,7 @@ type Env = Record<string, string | undefined>
 export function resolveSettings(flags: GlobalFlags, env: Env = process.env): Settings {
   return {
     configDir: env.ATOAUTH_CONFIG_DIR || envPaths('atoauth', { suffix: '' }).config,
+    cacheDir: env.ATOAUTH_CACHE_DIR || envPaths('atoauth', { suffix: '' }).cache,
     json: flags.json === true,
     color: flags.color !== false && env.NO_COLOR === undefined,
     storeKind: flags.insecureStorage ? 'file' : parseStoreKind(env.ATOAUTH_STORE),

@@ -21,9 +21,19 @@ export type OAuthClientOptions = {
   fetch?: typeof globalThis.fetch
 }
 
+/** What one of the OAuth client's caches holds. */
+type CachedValue<K extends keyof NodeOAuthClientOptions> =
+  NonNullable<NodeOAuthClientOptions[K]> extends { set(key: string, value: infer V): unknown }
+    ? V
+    : never
+
 export async function createOAuthClient(options: OAuthClientOptions): Promise<NodeOAuthClient> {
-  const { NodeOAuthClient } = await import('@atproto/oauth-client-node')
+  const [{ NodeOAuthClient }, { DiskCache, CACHE_TTL_MS }] = await Promise.all([
+    import('@atproto/oauth-client-node'),
+    import('../store/disk-cache.js'),
+  ])
   const { settings } = options
+  const dir = settings.cacheDir
   return new NodeOAuthClient({
     clientMetadata: options.clientMetadata,
     sessionStore: options.sessionStore,
@@ -32,6 +42,20 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<No
     stateStore: (options.stateStore ?? new MemoryStore()) as NodeOAuthClientOptions['stateStore'],
     ...(options.onSessionDeleted ? { onSessionDeleted: options.onSessionDeleted } : {}),
     requestLock: createFileLock(settings.configDir),
+    // Kept between runs, so that a warm command makes only the request it needs.
+    dpopNonceCache: new DiskCache<CachedValue<'dpopNonceCache'>>(
+      dir,
+      'dpop-nonces',
+      CACHE_TTL_MS.dpopNonces,
+    ),
+    authorizationServerMetadataCache: new DiskCache<
+      CachedValue<'authorizationServerMetadataCache'>
+    >(dir, 'authorization-servers', CACHE_TTL_MS.serverMetadata),
+    protectedResourceMetadataCache: new DiskCache<CachedValue<'protectedResourceMetadataCache'>>(
+      dir,
+      'protected-resources',
+      CACHE_TTL_MS.serverMetadata,
+    ),
     allowHttp: settings.allowHttp,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(settings.plcDirectoryUrl ? { plcDirectoryUrl: settings.plcDirectoryUrl } : {}),

@@ -84,6 +84,7 @@ export class E2E {
     return {
       ...process.env,
       ATOAUTH_CONFIG_DIR: this.configDir,
+      ATOAUTH_CACHE_DIR: join(this.#workDir, 'cache'),
       ATOAUTH_PLC_URL: this.sandbox.plcUrl,
       ATOAUTH_HANDLE_RESOLVER: this.sandbox.pdsUrl,
       ATOAUTH_ALLOW_HTTP: '1',

@@ -1,0 +1,96 @@
+// The OAuth client's caches (authorization-server and protected-resource
+// metadata, DPoP nonces) live in memory by default,
+// so every fresh atoauth process would pay their round trips again before its
+// real request. These keep them in small JSON files under the cache dir, each
+// entry with an expiry. Nothing in them is secret.
+//
+// Concurrent atoauth processes may write the same file: each write replaces
+// the file atomically, so a reader sees one whole version; an entry lost to a
+// concurrent write is only a cache miss. A stale entry costs what a miss
+// costs: the server answers a stale nonce with a fresh one (the client
+// retries), and expired metadata is fetched again.
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import writeFileAtomic from 'write-file-atomic'
+
+type Entry = { value: unknown; expiresAt: number }
+type CacheFile = { version: 1; entries: Record<string, Entry> }
+
+export class DiskCache<V extends NonNullable<unknown> | null> {
+  readonly path: string
+  readonly #ttlMs: number
+  readonly #now: () => number
+  #loaded: Promise<Record<string, Entry>> | undefined
+
+  constructor(dir: string, name: string, ttlMs: number, now: () => number = Date.now) {
+    this.path = join(dir, `${name}.json`)
+    this.#ttlMs = ttlMs
+    this.#now = now
+  }
+
+  async get(key: string): Promise<V | undefined> {
+    const entry = (await this.#entries())[key]
+    if (!entry || entry.expiresAt <= this.#now()) return undefined
+    return entry.value as V
+  }
+
+  async set(key: string, value: V): Promise<void> {
+    await this.#update((entries) => {
+      entries[key] = { value, expiresAt: this.#now() + this.#ttlMs }
+    })
+  }
+
+  async del(key: string): Promise<void> {
+    await this.#update((entries) => {
+      delete entries[key]
+    })
+  }
+
+  /** Read once per process: the file is small, and other processes only add to it. */
+  #entries(): Promise<Record<string, Entry>> {
+    this.#loaded ??= readFile(this.path, 'utf8').then(
+      (text) => {
+        const data = JSON.parse(text) as CacheFile
+        return data?.version === 1 && typeof data.entries === 'object' ? data.entries : {}
+      },
+      () => ({}),
+    )
+    // A corrupt file is an empty cache; the next write replaces it.
+    this.#loaded = this.#loaded.catch(() => ({}))
+    return this.#loaded
+  }
+
+  async #update(change: (entries: Record<string, Entry>) => void): Promise<void> {
+    const entries = await this.#entries()
+    change(entries)
+    const now = this.#now()
+    for (const [key, entry] of Object.entries(entries)) {
+      if (entry.expiresAt <= now) delete entries[key]
+    }
+    try {
+      await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 })
+      await writeFileAtomic(
+        this.path,
+        JSON.stringify({ version: 1, entries } satisfies CacheFile),
+        {
+          mode: 0o600,
+        },
+      )
+    } catch {
+      // A cache that cannot be written (read-only home, full disk) is only slower.
+    }
+  }
+}
+
+const MINUTE = 60_000
+
+/**
+ * How long each of the OAuth client's caches keeps an entry on disk. Nonces
+ * rotate on the server every few minutes; server metadata changes rarely, but
+ * a change must be picked up within minutes. (Handles and DID documents stay
+ * in memory: a handle that did not resolve must not stay unresolvable.)
+ */
+export const CACHE_TTL_MS = {
+  dpopNonces: 2 * MINUTE,
+  serverMetadata: 15 * MINUTE,
+} as const
