@@ -5,6 +5,7 @@ import { NetworkError, SessionEndedError } from '../errors.js'
 import type { SessionStorage } from '../oauth/account-session.js'
 import type { CommandResult } from '../output.js'
 import { SESSION_LIFETIME_MS } from '../session-lifetime.js'
+import type { AccountIdentity } from '../store/account-index.js'
 import type { Runner } from './runner.js'
 
 const STORAGE_DESCRIPTIONS: Record<SessionStorage, string> = {
@@ -20,12 +21,17 @@ export function whoamiCommand(run: Runner): Command {
     .action((_flags, command: Command) => run(command, (ctx) => runWhoami(ctx)))
 }
 
+const GET_SESSION = '/xrpc/com.atproto.server.getSession'
+
+type Answered = {
+  account: AccountIdentity
+  storage: SessionStorage
+  res: Response
+  info: { aud: string; scope: string; expiresAt?: Date }
+}
+
 export async function runWhoami(ctx: Context): Promise<CommandResult> {
-  const { restoreAccountSession } = await import('../oauth/account-session.js')
-  const { account, storage, session } = await restoreAccountSession(ctx)
-  const res = await session.fetchHandler('/xrpc/com.atproto.server.getSession', {
-    signal: ctx.signal,
-  })
+  const { account, storage, res, info } = (await warmWhoami(ctx)) ?? (await fullWhoami(ctx))
   if (res.status === 401) {
     throw new SessionEndedError(account.handle, 'the PDS no longer accepts it')
   }
@@ -33,7 +39,6 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
     throw new NetworkError(`The PDS answered ${res.status} to com.atproto.server.getSession.`)
   }
   const live = (await res.json()) as { did: string; handle: string }
-  const info = await session.getTokenInfo(false)
   if (live.handle !== account.handle && (storage === 'keychain' || storage === 'file')) {
     // The handle changed since login: keep `accounts` and --account <handle> right.
     const { AccountIndex } = await import('../store/account-index.js')
@@ -65,4 +70,44 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
       `  stored in:     ${STORAGE_DESCRIPTIONS[storage]}`,
     ],
   }
+}
+
+/**
+ * A valid access token in the keychain: one signed request, without loading
+ * the OAuth client. Undefined when the full path must answer instead.
+ */
+async function warmWhoami(ctx: Context): Promise<Answered | undefined> {
+  if (ctx.settings.exportedSession) return undefined
+  const { AccountIndex } = await import('../store/account-index.js')
+  const record = (await AccountIndex.load(ctx.settings.configDir)).resolve(ctx.settings.account)
+  ctx.actingFor = record
+  if (record.needsLogin || record.store !== 'keychain') return undefined
+  const [{ openSecretStore }, { warmGet }] = await Promise.all([
+    import('../store/secret-store.js'),
+    import('../oauth/warm-request.js'),
+  ])
+  const stored = await (await openSecretStore('keychain', ctx.settings)).get(record.did)
+  if (stored === undefined) return undefined
+  const warm = await warmGet(ctx.settings, JSON.parse(stored), GET_SESSION, ctx.signal)
+  if (!warm) return undefined
+  const { needsLogin: _, store, ...account } = record
+  const { tokenSet } = warm
+  return {
+    account,
+    storage: store,
+    res: warm.response,
+    info: {
+      aud: tokenSet.aud,
+      scope: tokenSet.scope,
+      expiresAt: tokenSet.expires_at ? new Date(tokenSet.expires_at) : undefined,
+    },
+  }
+}
+
+/** Through the OAuth client: restores the session, refreshing it when due. */
+async function fullWhoami(ctx: Context): Promise<Answered> {
+  const { restoreAccountSession } = await import('../oauth/account-session.js')
+  const { account, storage, session } = await restoreAccountSession(ctx)
+  const res = await session.fetchHandler(GET_SESSION, { signal: ctx.signal })
+  return { account, storage, res, info: await session.getTokenInfo(false) }
 }

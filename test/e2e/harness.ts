@@ -300,10 +300,6 @@ function secretsOf(session: StoredSession): string[] {
   )
 }
 
-/**
- * The CLI can exit as soon as it has answered the callback, while the browser
- * is still reading the page: wait for the browser's log when it was started.
- */
 /** A running atoauth process: its output so far, its input, and its end. */
 export class LiveRun {
   stdout = ''
@@ -357,6 +353,10 @@ export class LiveRun {
   }
 }
 
+/**
+ * The CLI can exit as soon as it has answered the callback, while the browser
+ * is still reading the page: wait for the browser's log when it was started.
+ */
 async function waitForConsentLog(path: string, browserStarted: boolean): Promise<ConsentOutcome> {
   const deadline = Date.now() + (browserStarted ? 15_000 : 0)
   for (;;) {

@@ -1,0 +1,105 @@
+// The fast path of a warm command: while the stored access token is valid,
+// one XRPC request needs no OAuth library (loading it costs more than the
+// request). The request is signed with a DPoP proof (RFC 9449) made with the
+// session's own key, using the nonce the last run cached. Whenever anything
+// is not plainly fine — a token close to expiry, a key it cannot use, a
+// refused token — it returns undefined and the caller takes the full path
+// through the OAuth client, which refreshes under the lock and decides
+// whether the session has ended.
+import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto'
+import type { Settings } from '../settings.js'
+import { CACHE_TTL_MS, DiskCache } from '../store/disk-cache.js'
+
+/** The parts of the saved session (NodeSavedSession) this path reads. */
+export type SavedSession = {
+  dpopJwk: { kty?: string; crv?: string; x?: string; y?: string; d?: string }
+  tokenSet: {
+    aud: string
+    sub: string
+    scope: string
+    token_type?: string
+    access_token: string
+    expires_at?: string
+  }
+}
+
+export type WarmResponse = { response: Response; tokenSet: SavedSession['tokenSet'] }
+
+/**
+ * Leave the last minute to the OAuth client: it refreshes a token that
+ * expires within 10–40 s, and a request must not race it.
+ */
+const MIN_REMAINING_MS = 60_000
+
+/** GETs `path` on the session's PDS, or says (undefined) that the full path must do it. */
+export async function warmGet(
+  settings: Settings,
+  saved: SavedSession,
+  path: string,
+  signal: AbortSignal,
+): Promise<WarmResponse | undefined> {
+  const { tokenSet, dpopJwk } = saved
+  const expiresAt = tokenSet.expires_at ? Date.parse(tokenSet.expires_at) : Number.NaN
+  if (!(expiresAt - Date.now() > MIN_REMAINING_MS)) return undefined
+  if (tokenSet.token_type !== 'DPoP' || dpopJwk.kty !== 'EC' || dpopJwk.crv !== 'P-256') {
+    return undefined
+  }
+  const url = new URL(path, tokenSet.aud)
+  const nonces = new DiskCache<string>(settings.cacheDir, 'dpop-nonces', CACHE_TTL_MS.dpopNonces)
+  const send = async (nonce: string | undefined) => {
+    const response = await fetch(url, {
+      headers: {
+        authorization: `DPoP ${tokenSet.access_token}`,
+        dpop: dpopProof(saved, 'GET', url, nonce),
+      },
+      signal,
+    })
+    const next = response.headers.get('dpop-nonce')
+    if (next && next !== nonce) await nonces.set(url.origin, next)
+    return { response, next }
+  }
+
+  const first = await send(await nonces.get(url.origin))
+  if (first.response.status !== 401) return { response: first.response, tokenSet }
+  // RFC 9449 §9: the server wants a (fresh) nonce; one retry, as the library does.
+  if (isUseDpopNonce(first.response) && first.next) {
+    await first.response.body?.cancel()
+    const second = await send(first.next)
+    if (second.response.status !== 401) return { response: second.response, tokenSet }
+    await second.response.body?.cancel()
+    return undefined
+  }
+  await first.response.body?.cancel()
+  return undefined
+}
+
+function isUseDpopNonce(response: Response): boolean {
+  const challenge = response.headers.get('www-authenticate') ?? ''
+  return challenge.startsWith('DPoP') && challenge.includes('error="use_dpop_nonce"')
+}
+
+/** A DPoP proof JWT (ES256) for one request, bound to the access token by `ath`. */
+function dpopProof(saved: SavedSession, method: string, url: URL, nonce: string | undefined) {
+  const { kty, crv, x, y } = saved.dpopJwk
+  const header = { typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y } }
+  const payload = {
+    jti: randomBytes(16).toString('base64url'),
+    htm: method,
+    // RFC 9449 §4.2: the URI without query and fragment.
+    htu: `${url.origin}${url.pathname}`,
+    iat: Math.floor(Date.now() / 1000),
+    ath: createHash('sha256').update(saved.tokenSet.access_token).digest('base64url'),
+    ...(nonce ? { nonce } : {}),
+  }
+  const signingInput = `${base64url(header)}.${base64url(payload)}`
+  const key = createPrivateKey({
+    key: saved.dpopJwk as import('node:crypto').JsonWebKey,
+    format: 'jwk',
+  })
+  const signature = sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' })
+  return `${signingInput}.${signature.toString('base64url')}`
+}
+
+function base64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url')
+}

@@ -1,0 +1,136 @@
+// The warm path's DPoP-signed request, against a small server that checks the
+// proof the way a resource server does (RFC 9449 §4.3).
+import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto'
+import { mkdtemp } from 'node:fs/promises'
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type SavedSession, warmGet } from '../../src/oauth/warm-request.ts'
+import { resolveSettings } from '../../src/settings.ts'
+import { DiskCache } from '../../src/store/disk-cache.ts'
+
+const ACCESS_TOKEN = 'the-access-token'
+
+type Seen = { header: Record<string, unknown>; payload: Record<string, unknown>; valid: boolean }
+
+/** Checks each request's DPoP proof; answers 401 use_dpop_nonce until the proof has `nonce`. */
+async function resourceServer(options: { nonce: string; status?: number }) {
+  const seen: Seen[] = []
+  const server = createServer((req: IncomingMessage, res) => {
+    const proof = String(req.headers.dpop)
+    const [h, p, s] = proof.split('.') as [string, string, string]
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString())
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString())
+    const key = createPublicKey({ key: header.jwk, format: 'jwk' })
+    const valid = verify(
+      'sha256',
+      Buffer.from(`${h}.${p}`),
+      { key, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(s, 'base64url'),
+    )
+    seen.push({ header, payload, valid })
+    if (payload.nonce !== options.nonce) {
+      res.writeHead(401, {
+        'www-authenticate': 'DPoP error="use_dpop_nonce"',
+        'dpop-nonce': options.nonce,
+      })
+      res.end('{"error":"use_dpop_nonce"}')
+      return
+    }
+    res.writeHead(options.status ?? 200, {
+      'content-type': 'application/json',
+      'dpop-nonce': options.nonce,
+    })
+    res.end(JSON.stringify({ auth: req.headers.authorization, url: req.url }))
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  return { url, seen, close: () => new Promise((r) => server.close(r)) }
+}
+
+function savedSession(aud: string, expiresInMs = 3_600_000): SavedSession {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  return {
+    dpopJwk: privateKey.export({ format: 'jwk' }) as SavedSession['dpopJwk'],
+    tokenSet: {
+      aud,
+      sub: 'did:plc:alice',
+      scope: 'atproto',
+      token_type: 'DPoP',
+      access_token: ACCESS_TOKEN,
+      expires_at: new Date(Date.now() + expiresInMs).toISOString(),
+    },
+  }
+}
+
+let close: (() => Promise<unknown>) | undefined
+afterEach(async () => close?.())
+
+async function setup(options: { nonce: string; status?: number }) {
+  const server = await resourceServer(options)
+  close = server.close
+  const cacheDir = await mkdtemp(join(tmpdir(), 'atoauth-warm-'))
+  const settings = resolveSettings({}, { ATOAUTH_CACHE_DIR: cacheDir })
+  return { server, settings, cacheDir }
+}
+
+describe('warmGet', () => {
+  it('signs a valid ES256 DPoP proof bound to the token, learns the nonce, then needs one request', async () => {
+    const { server, settings, cacheDir } = await setup({ nonce: 'n-1' })
+    const saved = savedSession(server.url)
+    const first = await warmGet(settings, saved, '/xrpc/x.y.z?a=1', AbortSignal.timeout(5000))
+    expect(first?.response.status).toBe(200)
+    expect(await first?.response.json()).toEqual({
+      auth: `DPoP ${ACCESS_TOKEN}`,
+      url: '/xrpc/x.y.z?a=1',
+    })
+    expect(server.seen).toHaveLength(2)
+    for (const { header, payload, valid } of server.seen) {
+      expect(valid).toBe(true)
+      expect(header).toMatchObject({
+        typ: 'dpop+jwt',
+        alg: 'ES256',
+        jwk: { kty: 'EC', crv: 'P-256' },
+      })
+      expect(header.jwk).not.toHaveProperty('d')
+      expect(payload).toMatchObject({
+        htm: 'GET',
+        htu: `${server.url}xrpc/x.y.z`,
+        ath: createHash('sha256').update(ACCESS_TOKEN).digest('base64url'),
+      })
+    }
+    expect(server.seen[0]!.payload.jti).not.toBe(server.seen[1]!.payload.jti)
+    expect(
+      await new DiskCache<string>(cacheDir, 'dpop-nonces', 60_000).get(new URL(server.url).origin),
+    ).toBe('n-1')
+
+    // The next run starts with the cached nonce: one request.
+    await warmGet(settings, saved, '/xrpc/x.y.z', AbortSignal.timeout(5000))
+    expect(server.seen).toHaveLength(3)
+  })
+
+  it('leaves a token that expires within a minute to the full path, without a request', async () => {
+    const { server, settings } = await setup({ nonce: 'n' })
+    expect(
+      await warmGet(settings, savedSession(server.url, 30_000), '/x', AbortSignal.timeout(5000)),
+    ).toBeUndefined()
+    expect(server.seen).toHaveLength(0)
+  })
+
+  it('leaves a refused token to the full path', async () => {
+    const { server, settings } = await setup({ nonce: 'n', status: 401 })
+    expect(
+      await warmGet(settings, savedSession(server.url), '/x', AbortSignal.timeout(5000)),
+    ).toBeUndefined()
+  })
+
+  it('leaves keys it does not handle to the full path', async () => {
+    const { server, settings } = await setup({ nonce: 'n' })
+    const saved = savedSession(server.url)
+    saved.dpopJwk.crv = 'P-384'
+    expect(await warmGet(settings, saved, '/x', AbortSignal.timeout(5000))).toBeUndefined()
+    expect(server.seen).toHaveLength(0)
+  })
+})
