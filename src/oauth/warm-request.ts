@@ -41,16 +41,15 @@ export async function warmGet(
   const { tokenSet, dpopJwk } = saved
   const expiresAt = tokenSet.expires_at ? Date.parse(tokenSet.expires_at) : Number.NaN
   if (!(expiresAt - Date.now() > MIN_REMAINING_MS)) return undefined
-  if (tokenSet.token_type !== 'DPoP' || dpopJwk.kty !== 'EC' || dpopJwk.crv !== 'P-256') {
-    return undefined
-  }
+  const alg = dpopJwk.kty === 'EC' ? ALGORITHMS[dpopJwk.crv ?? ''] : undefined
+  if (tokenSet.token_type !== 'DPoP' || !alg) return undefined
   const url = new URL(path, tokenSet.aud)
   const nonces = new DiskCache<string>(settings.cacheDir, 'dpop-nonces', CACHE_TTL_MS.dpopNonces)
   const send = async (nonce: string | undefined) => {
     const response = await fetch(url, {
       headers: {
         authorization: `DPoP ${tokenSet.access_token}`,
-        dpop: dpopProof(saved, 'GET', url, nonce),
+        dpop: dpopProof(saved, alg, 'GET', url, nonce),
       },
       signal,
     })
@@ -78,10 +77,23 @@ function isUseDpopNonce(response: Response): boolean {
   return challenge.startsWith('DPoP') && challenge.includes('error="use_dpop_nonce"')
 }
 
-/** A DPoP proof JWT (ES256) for one request, bound to the access token by `ath`. */
-function dpopProof(saved: SavedSession, method: string, url: URL, nonce: string | undefined) {
+/**
+ * The JWS algorithm for each curve a DPoP key may use (the library picks the
+ * first the server supports; the reference server lists ES256K first). Both
+ * sign a SHA-256 digest, the signature as r‖s.
+ */
+const ALGORITHMS: Record<string, string> = { 'P-256': 'ES256', secp256k1: 'ES256K' }
+
+/** A DPoP proof JWT for one request, bound to the access token by `ath`. */
+function dpopProof(
+  saved: SavedSession,
+  alg: string,
+  method: string,
+  url: URL,
+  nonce: string | undefined,
+) {
   const { kty, crv, x, y } = saved.dpopJwk
-  const header = { typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y } }
+  const header = { typ: 'dpop+jwt', alg, jwk: { kty, crv, x, y } }
   const payload = {
     jti: randomBytes(16).toString('base64url'),
     htm: method,

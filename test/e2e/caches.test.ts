@@ -1,7 +1,7 @@
 // The OAuth client's caches kept on disk between runs: a warm command makes
 // only the request it needs, and a stale or broken cache costs a round trip,
 // never a failure.
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { useE2E } from './harness.ts'
@@ -18,50 +18,57 @@ async function editCache(name: string, change: (file: CacheFile) => void): Promi
   await writeFile(cacheFile(name), JSON.stringify(file))
 }
 
-/** Runs whoami and returns the requests the PDS / authorization server saw for it. */
-async function whoamiRequests(): Promise<string[]> {
+/** Runs a command and returns the requests the PDS / authorization server saw for it. */
+async function requestsOf(args: string[]): Promise<string[]> {
   const from = e2e.sandbox.requests.length
-  const { code, stdout, stderr } = await e2e.run(['whoami', '--json'])
+  const { code, stdout, stderr } = await e2e.run([...args, '--json'])
   expect(code, stderr).toBe(0)
   expect(JSON.parse(stdout).did).toBe(e2e.sandbox.accounts.alice!.did)
   return e2e.sandbox.requests.slice(from).map((r) => `${r.method} ${r.path} ${r.status}`)
 }
 
+const whoami = () => requestsOf(['whoami'])
+/** `api` goes through the OAuth client every time (whoami has a warm path without it). */
+const api = () => requestsOf(['api', 'com.atproto.server.getSession'])
+const GET_SESSION = 'GET /xrpc/com.atproto.server.getSession 200'
+
 describe('caches kept between runs', () => {
-  it('a warm whoami makes exactly one request', async () => {
-    await whoamiRequests() // fills whatever the login did not
-    expect(await whoamiRequests()).toEqual(['GET /xrpc/com.atproto.server.getSession 200'])
-    expect(await whoamiRequests()).toEqual(['GET /xrpc/com.atproto.server.getSession 200'])
+  it('through the OAuth client, a warm command makes exactly one request', async () => {
+    await api() // fills whatever the login did not
+    expect(await api()).toEqual([GET_SESSION])
+    expect(await api()).toEqual([GET_SESSION])
+  })
+
+  it("whoami's warm path needs no server metadata at all: one request", async () => {
+    await rm(cacheFile('authorization-servers'))
+    expect(await whoami()).toEqual([GET_SESSION])
   })
 
   it('a stale DPoP nonce costs the usual retry, and the fresh one is kept', async () => {
-    await editCache('dpop-nonces', (file) => {
-      for (const entry of Object.values(file.entries)) entry.value = 'stale-nonce'
-    })
-    expect(await whoamiRequests()).toEqual([
-      'GET /xrpc/com.atproto.server.getSession 401',
-      'GET /xrpc/com.atproto.server.getSession 200',
-    ])
-    const nonces = JSON.parse(await readFile(cacheFile('dpop-nonces'), 'utf8')) as CacheFile
-    expect(Object.values(nonces.entries).map((e) => e.value)).not.toContain('stale-nonce')
-    expect(await whoamiRequests()).toEqual(['GET /xrpc/com.atproto.server.getSession 200'])
+    await api() // the metadata again, after the test above
+    for (const command of [whoami, api]) {
+      await editCache('dpop-nonces', (file) => {
+        for (const entry of Object.values(file.entries)) entry.value = 'stale-nonce'
+      })
+      expect(await command()).toEqual(['GET /xrpc/com.atproto.server.getSession 401', GET_SESSION])
+      const nonces = JSON.parse(await readFile(cacheFile('dpop-nonces'), 'utf8')) as CacheFile
+      expect(Object.values(nonces.entries).map((e) => e.value)).not.toContain('stale-nonce')
+      expect(await command()).toEqual([GET_SESSION])
+    }
   })
 
   it('expired server metadata is fetched again', async () => {
+    await api()
     await editCache('authorization-servers', (file) => {
       for (const entry of Object.values(file.entries)) entry.expiresAt = Date.now() - 1000
     })
-    expect(await whoamiRequests()).toEqual([
-      'GET /.well-known/oauth-authorization-server 200',
-      'GET /xrpc/com.atproto.server.getSession 200',
-    ])
+    expect(await api()).toEqual(['GET /.well-known/oauth-authorization-server 200', GET_SESSION])
   })
 
   it('a corrupt cache file is an empty cache, then rewritten', async () => {
     await writeFile(cacheFile('authorization-servers'), '{ not json')
-    const requests = await whoamiRequests()
-    expect(requests).toContain('GET /.well-known/oauth-authorization-server 200')
+    expect(await api()).toContain('GET /.well-known/oauth-authorization-server 200')
     JSON.parse(await readFile(cacheFile('authorization-servers'), 'utf8'))
-    expect(await whoamiRequests()).toEqual(['GET /xrpc/com.atproto.server.getSession 200'])
+    expect(await api()).toEqual([GET_SESSION])
   })
 })

@@ -50,8 +50,8 @@ async function resourceServer(options: { nonce: string; status?: number }) {
   return { url, seen, close: () => new Promise((r) => server.close(r)) }
 }
 
-function savedSession(aud: string, expiresInMs = 3_600_000): SavedSession {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+function savedSession(aud: string, expiresInMs = 3_600_000, namedCurve = 'P-256'): SavedSession {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve })
   return {
     dpopJwk: privateKey.export({ format: 'jwk' }) as SavedSession['dpopJwk'],
     tokenSet: {
@@ -111,6 +111,23 @@ describe('warmGet', () => {
     expect(server.seen).toHaveLength(3)
   })
 
+  it('signs with secp256k1 keys too (ES256K), as the reference server prefers', async () => {
+    const { server, settings } = await setup({ nonce: 'n' })
+    const warm = await warmGet(
+      settings,
+      savedSession(server.url, 3_600_000, 'secp256k1'),
+      '/x',
+      AbortSignal.timeout(5000),
+    )
+    expect(warm?.response.status).toBe(200)
+    expect(
+      server.seen.map((s) => [s.header.alg, (s.header.jwk as { crv: string }).crv, s.valid]),
+    ).toEqual([
+      ['ES256K', 'secp256k1', true],
+      ['ES256K', 'secp256k1', true],
+    ])
+  })
+
   it('leaves a token that expires within a minute to the full path, without a request', async () => {
     const { server, settings } = await setup({ nonce: 'n' })
     expect(
@@ -129,7 +146,7 @@ describe('warmGet', () => {
   it('leaves keys it does not handle to the full path', async () => {
     const { server, settings } = await setup({ nonce: 'n' })
     const saved = savedSession(server.url)
-    saved.dpopJwk.crv = 'P-384'
+    saved.dpopJwk.crv = 'P-521'
     expect(await warmGet(settings, saved, '/x', AbortSignal.timeout(5000))).toBeUndefined()
     expect(server.seen).toHaveLength(0)
   })
