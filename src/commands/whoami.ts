@@ -88,7 +88,10 @@ async function warmWhoami(ctx: Context): Promise<Answered | undefined> {
   ])
   const stored = await (await openSecretStore('keychain', ctx.settings)).get(record.did)
   if (stored === undefined) return undefined
-  const warm = await warmGet(ctx.settings, JSON.parse(stored), GET_SESSION, ctx.signal)
+  const saved = JSON.parse(stored)
+  // A session that is not this account's is the full path's to reject.
+  if (saved?.tokenSet?.sub !== record.did) return undefined
+  const warm = await warmGet(ctx.settings, saved, GET_SESSION, ctx.signal)
   if (!warm) return undefined
   const { needsLogin: _, store, ...account } = record
   const { tokenSet } = warm
