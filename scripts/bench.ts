@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
-import { readJson, type Sandbox, startSandbox } from '../test/sandbox/sandbox.ts'
+import { atoauthEnv, readJson, type Sandbox, startSandbox } from '../test/sandbox/sandbox.ts'
 import type { ConsentOutcome } from '../test/support/consent-browser.ts'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15)
@@ -77,11 +77,7 @@ const configDir = await mkdtemp(join(tmpdir(), 'atoauth-bench-'))
 const work = await mkdtemp(join(tmpdir(), 'atoauth-bench-work-'))
 const alice = sandbox.accounts.alice!
 const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  ATOAUTH_CONFIG_DIR: configDir,
-  ATOAUTH_PLC_URL: sandbox.plcUrl,
-  ATOAUTH_HANDLE_RESOLVER: sandbox.pdsUrl,
-  ATOAUTH_ALLOW_HTTP: '1',
+  ...atoauthEnv(sandbox, { configDir, cacheDir: join(work, 'cache') }),
   NO_COLOR: '1',
 }
 

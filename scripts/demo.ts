@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { readJson, startSandbox } from '../test/sandbox/sandbox.ts'
+import { atoauthEnv, readJson, startSandbox } from '../test/sandbox/sandbox.ts'
 
 const root = resolve(import.meta.dirname, '..')
 const document = (await readJson(join(root, 'client-metadata/oauth-client-metadata.json'))) as {
@@ -22,11 +22,7 @@ const overSsh = Boolean(process.env.SSH_CONNECTION || process.env.SSH_CLIENT || 
 const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && !overSsh
 
 const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  ATOAUTH_CONFIG_DIR: configDir,
-  ATOAUTH_PLC_URL: sandbox.plcUrl,
-  ATOAUTH_HANDLE_RESOLVER: sandbox.pdsUrl,
-  ATOAUTH_ALLOW_HTTP: '1',
+  ...atoauthEnv(sandbox, { configDir, cacheDir: join(configDir, 'cache') }),
   CONSENT_PASSWORD: alice.password,
 }
 if (hasDisplay) {

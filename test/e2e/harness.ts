@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path'
 import { AsyncEntry } from '@napi-rs/keyring'
 import { quote } from 'shell-quote'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
-import { readJson, type Sandbox, startSandbox } from '../sandbox/sandbox.ts'
+import { atoauthEnv, readJson, type Sandbox, startSandbox } from '../sandbox/sandbox.ts'
 import type { ConsentOutcome } from '../support/consent-browser.ts'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -82,12 +82,10 @@ export class E2E {
   /** The environment a person would have, pointed at the sandbox. */
   env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
     return {
-      ...process.env,
-      ATOAUTH_CONFIG_DIR: this.configDir,
-      ATOAUTH_CACHE_DIR: join(this.#workDir, 'cache'),
-      ATOAUTH_PLC_URL: this.sandbox.plcUrl,
-      ATOAUTH_HANDLE_RESOLVER: this.sandbox.pdsUrl,
-      ATOAUTH_ALLOW_HTTP: '1',
+      ...atoauthEnv(this.sandbox, {
+        configDir: this.configDir,
+        cacheDir: join(this.#workDir, 'cache'),
+      }),
       ATOAUTH_BROWSER: `${process.execPath} ${CONSENT_BROWSER}`,
       NO_COLOR: '1',
       ...extra,

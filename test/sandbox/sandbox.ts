@@ -193,3 +193,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 export async function readJson(path: string): Promise<unknown> {
   return JSON.parse(await readFile(path, 'utf8'))
 }
+
+/**
+ * The environment that points atoauth at this sandbox instead of the real
+ * network (the development-only settings), with its own config and cache dir.
+ */
+export function atoauthEnv(
+  sandbox: Pick<Sandbox, 'plcUrl' | 'pdsUrl'>,
+  dirs: { configDir: string; cacheDir: string },
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ATOAUTH_CONFIG_DIR: dirs.configDir,
+    ATOAUTH_CACHE_DIR: dirs.cacheDir,
+    ATOAUTH_PLC_URL: sandbox.plcUrl,
+    ATOAUTH_HANDLE_RESOLVER: sandbox.pdsUrl,
+    ATOAUTH_ALLOW_HTTP: '1',
+  }
+}
