@@ -28,7 +28,7 @@ type CachedValue<K extends keyof NodeOAuthClientOptions> =
     : never
 
 export async function createOAuthClient(options: OAuthClientOptions): Promise<NodeOAuthClient> {
-  const [{ NodeOAuthClient }, { DiskCache, CACHE_TTL_MS }] = await Promise.all([
+  const [{ NodeOAuthClient }, { openOAuthCache }] = await Promise.all([
     import('@atproto/oauth-client-node'),
     import('../store/disk-cache.js'),
   ])
@@ -43,18 +43,13 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<No
     ...(options.onSessionDeleted ? { onSessionDeleted: options.onSessionDeleted } : {}),
     requestLock: createFileLock(settings.configDir),
     // Kept between runs, so that a warm command makes only the request it needs.
-    dpopNonceCache: new DiskCache<CachedValue<'dpopNonceCache'>>(
-      dir,
-      'dpop-nonces',
-      CACHE_TTL_MS.dpopNonces,
-    ),
-    authorizationServerMetadataCache: new DiskCache<
+    dpopNonceCache: openOAuthCache<CachedValue<'dpopNonceCache'>>(dir, 'dpopNonces'),
+    authorizationServerMetadataCache: openOAuthCache<
       CachedValue<'authorizationServerMetadataCache'>
-    >(dir, 'authorization-servers', CACHE_TTL_MS.serverMetadata),
-    protectedResourceMetadataCache: new DiskCache<CachedValue<'protectedResourceMetadataCache'>>(
+    >(dir, 'authorizationServers'),
+    protectedResourceMetadataCache: openOAuthCache<CachedValue<'protectedResourceMetadataCache'>>(
       dir,
-      'protected-resources',
-      CACHE_TTL_MS.serverMetadata,
+      'protectedResources',
     ),
     allowHttp: settings.allowHttp,
     ...(options.fetch ? { fetch: options.fetch } : {}),

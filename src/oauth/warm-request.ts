@@ -8,7 +8,7 @@
 // whether the session has ended.
 import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto'
 import type { Settings } from '../settings.js'
-import { CACHE_TTL_MS, DiskCache } from '../store/disk-cache.js'
+import { openOAuthCache } from '../store/disk-cache.js'
 
 /** The parts of the saved session (NodeSavedSession) this path reads. */
 export type SavedSession = {
@@ -44,7 +44,7 @@ export async function warmGet(
   const alg = dpopJwk.kty === 'EC' ? ALGORITHMS[dpopJwk.crv ?? ''] : undefined
   if (tokenSet.token_type !== 'DPoP' || !alg) return undefined
   const url = new URL(path, tokenSet.aud)
-  const nonces = new DiskCache<string>(settings.cacheDir, 'dpop-nonces', CACHE_TTL_MS.dpopNonces)
+  const nonces = openOAuthCache<string>(settings.cacheDir, 'dpopNonces')
   const send = async (nonce: string | undefined) => {
     const response = await fetch(url, {
       headers: {

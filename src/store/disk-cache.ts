@@ -85,12 +85,22 @@ export class DiskCache<V extends NonNullable<unknown> | null> {
 const MINUTE = 60_000
 
 /**
- * How long each of the OAuth client's caches keeps an entry on disk. Nonces
- * rotate on the server every few minutes; server metadata changes rarely, but
- * a change must be picked up within minutes. (Handles and DID documents stay
- * in memory: a handle that did not resolve must not stay unresolvable.)
+ * The OAuth client's caches kept on disk: their files and how long an entry
+ * lives. Nonces rotate on the server every few minutes; server metadata
+ * changes rarely, but a change must be picked up within minutes. (Handles and
+ * DID documents stay in memory: a handle that did not resolve must not stay
+ * unresolvable.) whoami's warm path shares the nonce cache with the client.
  */
-export const CACHE_TTL_MS = {
-  dpopNonces: 2 * MINUTE,
-  serverMetadata: 15 * MINUTE,
+export const OAUTH_CACHES = {
+  dpopNonces: { file: 'dpop-nonces', ttlMs: 2 * MINUTE },
+  authorizationServers: { file: 'authorization-servers', ttlMs: 15 * MINUTE },
+  protectedResources: { file: 'protected-resources', ttlMs: 15 * MINUTE },
 } as const
+
+export function openOAuthCache<V extends NonNullable<unknown> | null>(
+  dir: string,
+  which: keyof typeof OAUTH_CACHES,
+): DiskCache<V> {
+  const { file, ttlMs } = OAUTH_CACHES[which]
+  return new DiskCache<V>(dir, file, ttlMs)
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type SavedSession, warmGet } from '../../src/oauth/warm-request.ts'
 import { resolveSettings } from '../../src/settings.ts'
-import { DiskCache } from '../../src/store/disk-cache.ts'
+import { openOAuthCache } from '../../src/store/disk-cache.ts'
 
 const ACCESS_TOKEN = 'the-access-token'
 
@@ -103,7 +103,7 @@ describe('warmGet', () => {
     }
     expect(server.seen[0]!.payload.jti).not.toBe(server.seen[1]!.payload.jti)
     expect(
-      await new DiskCache<string>(cacheDir, 'dpop-nonces', 60_000).get(new URL(server.url).origin),
+      await openOAuthCache<string>(cacheDir, 'dpopNonces').get(new URL(server.url).origin),
     ).toBe('n-1')
 
     // The next run starts with the cached nonce: one request.
