@@ -2,7 +2,7 @@
 import { Command } from 'commander'
 import type { Context } from '../context.js'
 import { NetworkError, SessionEndedError } from '../errors.js'
-import type { SessionStorage } from '../oauth/account-session.js'
+import type { ResolvedAccount, SessionStorage } from '../oauth/account-session.js'
 import type { CommandResult } from '../output.js'
 import { SESSION_LIFETIME_MS } from '../session-lifetime.js'
 import type { AccountIdentity } from '../store/account-index.js'
@@ -31,7 +31,10 @@ type Answered = {
 }
 
 export async function runWhoami(ctx: Context): Promise<CommandResult> {
-  const { account, storage, res, info } = (await warmWhoami(ctx)) ?? (await fullWhoami(ctx))
+  const { resolveAccount } = await import('../oauth/account-session.js')
+  const resolved = await resolveAccount(ctx)
+  const { account, storage, res, info } =
+    (await warmWhoami(ctx, resolved)) ?? (await fullWhoami(ctx, resolved))
   if (res.status === 401) {
     throw new SessionEndedError(account.handle, 'the PDS no longer accepts it')
   }
@@ -76,28 +79,20 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
  * A valid access token in the keychain: one signed request, without loading
  * the OAuth client. Undefined when the full path must answer instead.
  */
-async function warmWhoami(ctx: Context): Promise<Answered | undefined> {
-  if (ctx.settings.exportedSession) return undefined
-  const { AccountIndex } = await import('../store/account-index.js')
-  const record = (await AccountIndex.load(ctx.settings.configDir)).resolve(ctx.settings.account)
-  ctx.actingFor = record
-  if (record.needsLogin || record.store !== 'keychain') return undefined
-  const [{ openSecretStore }, { warmGet }] = await Promise.all([
-    import('../store/secret-store.js'),
-    import('../oauth/warm-request.js'),
-  ])
-  const stored = await (await openSecretStore('keychain', ctx.settings)).get(record.did)
-  if (stored === undefined) return undefined
-  const saved = JSON.parse(stored)
+async function warmWhoami(ctx: Context, resolved: ResolvedAccount): Promise<Answered | undefined> {
+  const { account, storage, sessionStore } = resolved
+  ctx.actingFor = account
+  if (resolved.needsLogin || storage !== 'keychain') return undefined
+  const saved = await sessionStore.get(account.did)
   // A session that is not this account's is the full path's to reject.
-  if (saved?.tokenSet?.sub !== record.did) return undefined
+  if (saved?.tokenSet?.sub !== account.did) return undefined
+  const { warmGet } = await import('../oauth/warm-request.js')
   const warm = await warmGet(ctx.settings, saved, GET_SESSION, ctx.signal)
   if (!warm) return undefined
-  const { needsLogin: _, store, ...account } = record
   const { tokenSet } = warm
   return {
     account,
-    storage: store,
+    storage,
     res: warm.response,
     info: {
       aud: tokenSet.aud,
@@ -108,9 +103,9 @@ async function warmWhoami(ctx: Context): Promise<Answered | undefined> {
 }
 
 /** Through the OAuth client: restores the session, refreshing it when due. */
-async function fullWhoami(ctx: Context): Promise<Answered> {
+async function fullWhoami(ctx: Context, resolved: ResolvedAccount): Promise<Answered> {
   const { restoreAccountSession } = await import('../oauth/account-session.js')
-  const { account, storage, session } = await restoreAccountSession(ctx)
+  const { account, storage, session } = await restoreAccountSession(ctx, resolved)
   const res = await session.fetchHandler(GET_SESSION, { signal: ctx.signal })
   return { account, storage, res, info: await session.getTokenInfo(false) }
 }

@@ -15,7 +15,6 @@ import type { ExportedSessionSource, StoreKind } from '../settings.js'
 import { type AccountIdentity, AccountIndex, isAccount } from '../store/account-index.js'
 import { openSecretStore, type SecretStore } from '../store/secret-store.js'
 import { SecretSessionStore } from '../store/session-store.js'
-import { runtimeClientMetadata } from './client-metadata.js'
 import { createOAuthClient } from './oauth-client-factory.js'
 import { isSessionEnd, sessionEndReason } from './session-end.js'
 
@@ -85,6 +84,9 @@ export async function openAccountClient(
   sessionStore: NodeSavedSessionStore,
   options: { markEnded?: boolean } = {},
 ): Promise<NodeOAuthClient> {
+  // Loaded here, not with this module: whoami's warm path resolves accounts
+  // without the metadata schemas.
+  const { runtimeClientMetadata } = await import('./client-metadata.js')
   return createOAuthClient({
     settings: ctx.settings,
     clientMetadata: runtimeClientMetadata({ clientId: account.clientId, scope: account.scope }),
@@ -123,11 +125,15 @@ export async function revokeReplacedSession(
 }
 
 /**
- * The session of the account the command acts for, refreshed if due. An
- * account already known to need a new login fails at once (exit 3).
+ * The session of the account the command acts for (resolved already, or now),
+ * refreshed if due. An account already known to need a new login fails at
+ * once (exit 3).
  */
-export async function restoreAccountSession(ctx: Context): Promise<AccountSession> {
-  const resolved = await resolveAccount(ctx)
+export async function restoreAccountSession(
+  ctx: Context,
+  alreadyResolved?: ResolvedAccount,
+): Promise<AccountSession> {
+  const resolved = alreadyResolved ?? (await resolveAccount(ctx))
   ctx.actingFor = resolved.account
   if (resolved.needsLogin) {
     throw new SessionEndedError(resolved.account.handle, resolved.needsLogin.reason)
