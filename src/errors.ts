@@ -2,7 +2,7 @@
 // code for scripts, a one-line message, a hint telling the person what to do
 // next, and the documented exit code. Anything else that escapes a command is
 // turned into one by `toAtoauthError`, so no "Error: undefined" reaches a user.
-import { sessionEndReason } from './oauth/session-end.js'
+import { isSessionEnd, sessionEndReason } from './oauth/session-end.js'
 
 /** The exit codes scripts may rely on. Documented in the README; keep them stable. */
 export const ExitCode = {
@@ -151,11 +151,8 @@ export function toAtoauthError(err: unknown, actingFor?: { handle: string }): At
           cause: err,
         })
 
+  if (isSessionEnd(err)) return ended(sessionEndReason(err))
   switch (name) {
-    case 'TokenRefreshError':
-    case 'TokenRevokedError':
-    case 'TokenInvalidError':
-      return ended(sessionEndReason(err))
     case 'OAuthResolverError':
     case 'HandleResolverError':
     case 'DidError':

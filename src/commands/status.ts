@@ -68,13 +68,8 @@ function describe({ needsLogin, ...account }: ListedAccount, now: Date): Describ
 }
 
 function summary(a: Described): string {
-  const age = `logged in ${formatDuration(a.ageMs)} ago`
-  switch (a.state) {
-    case 'active':
-      return `active       ${age}, ends in ${formatDuration(a.remainingMs)} (${a.endsAt.slice(0, 16)}Z)`
-    case 'ending_soon':
-      return `ending soon  ${age}, ends in ${formatDuration(a.remainingMs)} (${a.endsAt.slice(0, 16)}Z)`
-    default:
-      return `needs login  ${a.reason}`
-  }
+  if (a.state === 'needs_login' || a.state === 'ended') return `needs login  ${a.reason}`
+  const label = a.state === 'active' ? 'active     ' : 'ending soon'
+  const ends = `ends in ${formatDuration(a.remainingMs)} (${a.endsAt.slice(0, 16)}Z)`
+  return `${label}  logged in ${formatDuration(a.ageMs)} ago, ${ends}`
 }
