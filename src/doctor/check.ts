@@ -1,8 +1,9 @@
 // One line of the `doctor` report, and the guard that keeps every check
 // bounded in time: a check that throws or does not answer becomes a failed
 // line, never a crash or a hang of the whole report.
+
+import { startDeadline } from '../deadline.js'
 import { AtoauthError, describeCause } from '../errors.js'
-import { startDeadline } from './deadline.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail'
 

@@ -2,8 +2,9 @@
 // what is being reported. Redirects are not followed (an authorization server
 // does not follow them for client metadata either), the body is capped, and
 // the server's Date header is kept for the clock check.
+
+import { startDeadline } from '../deadline.js'
 import type { ServerTimeSample } from './clock-check.js'
-import { startDeadline } from './deadline.js'
 
 export const HTTP_TIMEOUT_MS = 10_000
 

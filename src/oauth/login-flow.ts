@@ -5,6 +5,7 @@
 import type { NodeSavedSessionStore, OAuthSession } from '@atproto/oauth-client-node'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import type { Context } from '../context.js'
+import { startDeadline } from '../deadline.js'
 import { AtoauthError, CancelledError, describeCause, ExitCode, UsageError } from '../errors.js'
 import type { AccountIdentity } from '../store/account-index.js'
 import { DEFAULT_SCOPE } from './client-id.js'
@@ -127,8 +128,9 @@ export async function signIn(
     ])
 
   const listener = await LoopbackListener.bind(options.port)
-  const deadline = ctx.now().getTime() + options.timeout * 1000
-  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(options.timeout * 1000)])
+  const endsAt = ctx.now().getTime() + options.timeout * 1000
+  const timeout = startDeadline(options.timeout * 1000, ctx.signal)
+  const { signal } = timeout
   listener.onIgnored = ({ status, reason }) =>
     ctx.out.warn(`ignored ${reason} to the login listener (answered ${status}); still waiting`)
   try {
@@ -186,7 +188,7 @@ export async function signIn(
       }
     }
     const session = browser.opened
-      ? await waitWithCountdown(ctx, listener.waitForCallback(handler, signal), deadline)
+      ? await waitWithCountdown(ctx, listener.waitForCallback(handler, signal), endsAt)
       : await waitForRemoteBrowser(ctx, listener, handler, signal, browser.reason, options.timeout)
 
     const revoke = () => client.revoke(session.did).catch(() => {})
@@ -210,6 +212,7 @@ export async function signIn(
   } catch (err) {
     throw loginError(err, ctx.signal, options.timeout)
   } finally {
+    timeout.clear()
     listener.close()
   }
 }

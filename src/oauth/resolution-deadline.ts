@@ -9,6 +9,7 @@
 // at all. So every request goes through `fetch` below, which also listens to
 // the deadline and remembers what is in flight (to say what timed out), and
 // the phase itself is raced against the deadline.
+import { startDeadline } from '../deadline.js'
 import {
   type FailedStep,
   type ResolutionStep,
@@ -59,7 +60,8 @@ export class ResolutionDeadline {
     phase: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const started = performance.now()
-    const bounded = AbortSignal.any([signal, AbortSignal.timeout(this.#seconds * 1000)])
+    const deadline = startDeadline(this.#seconds * 1000, signal)
+    const bounded = deadline.signal
     // Taken when the deadline fires, before the aborted requests unwind.
     let pending: { failed: FailedStep; url: string | undefined } | undefined
     const onAbort = () => {
@@ -78,6 +80,7 @@ export class ResolutionDeadline {
       if (bounded.aborted) throw bounded.reason
       throw resolutionError(err, identifier) ?? err
     } finally {
+      deadline.clear()
       bounded.removeEventListener('abort', onAbort)
       this.#signal = undefined
     }

@@ -17,6 +17,8 @@ export function startDeadline(ms: number, cancel: AbortSignal): Deadline {
     expired = true
     controller.abort(new DOMException(`no answer within ${ms / 1000} s`, 'TimeoutError'))
   }, ms)
+  // The bound must not be what keeps a finished command alive.
+  timer.unref()
   const onCancel = () => controller.abort(cancel.reason)
   if (cancel.aborted) onCancel()
   else cancel.addEventListener('abort', onCancel, { once: true })
