@@ -138,7 +138,6 @@ try {
   // Peak RSS of whoami, read by the process itself as it exits.
   const rssFile = join(work, 'rss')
   const rssRuns: number[] = []
-  const helperRss: number[] = []
   for (let i = 0; i < 3; i++) {
     await timed(
       ['--import', join(root, 'scripts/bench/report-max-rss.ts'), BIN, 'whoami', '--json'],
@@ -148,8 +147,6 @@ try {
       },
     )
     rssRuns.push(Number(await readFile(rssFile, 'utf8')) / 1024)
-    const helper = await readFile(`${rssFile}.helper`, 'utf8').catch(() => undefined)
-    if (helper) helperRss.push(Number(helper) / 1024)
   }
 
   const m = {
@@ -206,9 +203,6 @@ try {
   console.log(row('login CLI-side time', ms(loginCliMs), '≤ 300 ms', loginCliMs <= 300))
   const rss = median(rssRuns)
   console.log(row('whoami peak RSS', `${rss.toFixed(0)} MB`, '≤ 80 MB', rss <= 80))
-  if (helperRss.length > 0) {
-    console.log(`  (its keychain helper process, separately: ${median(helperRss).toFixed(0)} MB)`)
-  }
   console.log(
     '\n  login requests:',
     loginRequests.map((r) => `${r.method} ${r.path} ${r.status}`).join(', '),
