@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freeLoopbackPort } from '../sandbox/sandbox.ts'
 import { HOSTED_CLIENT_ID, HOSTED_DOCUMENT_PATH, ROOT, refreshesSince, useE2E } from './harness.ts'
 
 const e2e = useE2E({ loginAs: 'alice' })
@@ -97,10 +98,7 @@ async function listen(server: Server): Promise<string> {
 }
 
 async function closedPortUrl(): Promise<string> {
-  const server = createServer()
-  const url = await listen(server)
-  await new Promise((resolve) => server.close(resolve))
-  return url
+  return `http://127.0.0.1:${await freeLoopbackPort()}/`
 }
 
 describe('doctor', () => {

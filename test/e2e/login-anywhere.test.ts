@@ -4,6 +4,7 @@
 import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { freeLoopbackPort } from '../sandbox/sandbox.ts'
 import { keychainEntry, type LiveRun, useE2E } from './harness.ts'
 
 const e2e = useE2E()
@@ -29,14 +30,6 @@ const AUTHORIZE_URL = /http:\/\/localhost:\d+\/oauth\/authorize\?\S+/
 
 async function authorizeUrl(live: LiveRun): Promise<string> {
   return (await live.waitFor(AUTHORIZE_URL))[0]
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await new Promise((r) => server.once('listening', r))
-  const { port } = server.address() as AddressInfo
-  await new Promise((r) => server.close(r))
-  return port
 }
 
 function get(
@@ -107,7 +100,7 @@ describe('over SSH, with the browser on another device', () => {
   })
 
   it('through an ssh -L tunnel to a fixed --port: the redirect itself arrives', async () => {
-    const port = await freePort()
+    const port = await freeLoopbackPort()
     const live = e2e.start(['login', 'alice.test', '--port', String(port)], overSsh())
     const url = await authorizeUrl(live)
     await live.waitFor(new RegExp(`ssh -N -L ${port}:127\\.0\\.0\\.1:${port} `))
@@ -123,7 +116,7 @@ describe('over SSH, with the browser on another device', () => {
 
 describe('cancelling and timing out', () => {
   it('Ctrl-C at the paste prompt: exit 130, listener closed, nothing stored', async () => {
-    const port = await freePort()
+    const port = await freeLoopbackPort()
     const live = e2e.start(['login', 'alice.test', '--port', String(port)], overSsh(), {
       terminal: true,
     })
@@ -175,7 +168,7 @@ describe('cancelling and timing out', () => {
 
 describe('hostile requests to the listener of a real login', () => {
   it('stray requests are refused while it waits; a forged callback ends it, storing nothing', async () => {
-    const port = await freePort()
+    const port = await freeLoopbackPort()
     const live = e2e.start([
       'login',
       'alice.test',

@@ -50,7 +50,8 @@ async function listenOnLoopback(server: Server, port = 0): Promise<number> {
   return (server.address() as AddressInfo).port
 }
 
-async function freeLoopbackPort(): Promise<number> {
+/** A loopback port nothing listens on (just now): for a server to start, or to find closed. */
+export async function freeLoopbackPort(): Promise<number> {
   const probe = createServer()
   const port = await listenOnLoopback(probe)
   await new Promise((resolve) => probe.close(resolve))

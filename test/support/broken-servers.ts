@@ -3,6 +3,7 @@
 // fails fast and says which step broke.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { freeLoopbackPort } from '../sandbox/sandbox.ts'
 
 export type BrokenServer = {
   /** The server's origin, e.g. http://127.0.0.1:40123 (no trailing slash). */
@@ -44,9 +45,7 @@ async function startServer(handler: Handler): Promise<BrokenServer> {
 
 /** The origin of a loopback port that nothing listens on (connections are refused). */
 export async function closedPortUrl(): Promise<string> {
-  const server = await startServer(() => {})
-  await server.close()
-  return server.url
+  return `http://127.0.0.1:${await freeLoopbackPort()}`
 }
 
 /** Accepts connections and reads requests, but never answers. */
