@@ -5,4 +5,5 @@ import module from 'node:module'
 
 module.enableCompileCache?.()
 const { main } = await import('../dist/cli.js')
-process.exitCode = await main(process.argv)
+const { exitWith } = await import('../dist/process-exit.js')
+await exitWith(await main(process.argv))

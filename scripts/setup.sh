@@ -1,6 +1,6 @@
 # Sourced by test.sh and demo.sh: brings a fresh Debian machine to the point
 # where atoauth builds and its tests run. Installs only what is missing.
-#   - Node.js >= 22 (Node 24 from the npm registry into .tools/ when the system's is older)
+#   - Node.js >= 22.15 (Node 24 from the npm registry into .tools/ when the system's is older)
 #   - chromium, gnome-keyring and dbus from apt (for the end-to-end tests and the demo), with
 #     gdbus and dbus-test-tool (the tests that put the keychain in trouble drive private buses)
 #   - the npm dependencies (npm ci), and the build
@@ -32,7 +32,8 @@ ensure_apt_packages() {
   fi
 }
 
-node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# package.json's engines: Node >= 22.15 (process.execve).
+node_ok() { node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 15) ? 0 : 1)' 2>/dev/null; }
 
 ensure_node() {
   local tools="$repo_root/.tools"
@@ -43,8 +44,8 @@ ensure_node() {
     *) arch=$(uname -m) ;;
   esac
   local bin="$tools/node_modules/node-linux-$arch/bin"
-  if [ "$(node_major)" -lt 22 ] && [ -x "$bin/node" ]; then export PATH="$bin:$PATH"; fi
-  if [ "$(node_major)" -lt 22 ]; then
+  if ! node_ok && [ -x "$bin/node" ]; then export PATH="$bin:$PATH"; fi
+  if ! node_ok; then
     log "system Node.js is $(node --version 2>/dev/null || echo missing); fetching Node $ATOAUTH_NODE_VERSION from the npm registry"
     mkdir -p "$tools"
     npm install --prefix "$tools" --no-save --no-package-lock --loglevel=error \

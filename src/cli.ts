@@ -17,6 +17,7 @@ import { whoamiCommand } from './commands/whoami.js'
 import type { Context } from './context.js'
 import { AtoauthError, CancelledError, ExitCode, toAtoauthError } from './errors.js'
 import { Output } from './output.js'
+import { exitNow } from './process-exit.js'
 import { type GlobalFlags, resolveSettings } from './settings.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -63,10 +64,10 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const jsonRequested = argv.includes('--json')
   const cancel = new AbortController()
   const onSigint = () => {
-    if (cancel.signal.aborted) process.exit(ExitCode.cancelled)
+    if (cancel.signal.aborted) exitNow(ExitCode.cancelled)
     cancel.abort(new CancelledError())
     // Commands that are not waiting on the signal get a moment to clean up.
-    setTimeout(() => process.exit(ExitCode.cancelled), 2_000).unref()
+    setTimeout(() => exitNow(ExitCode.cancelled), 2_000).unref()
   }
   process.on('SIGINT', onSigint)
 

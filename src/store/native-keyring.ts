@@ -1,12 +1,14 @@
 // The OS keychain through @napi-rs/keyring, with every call bounded in time:
 // a Secret Service that never answers (a locked keyring waiting for a prompt
-// nobody sees) must fail the command, not hang it. The calls run in a helper
-// process (keyring-process.ts) that is killed when one is stuck. Failures are
+// nobody sees) must fail the command, not hang it. The calls run on libuv's
+// thread pool, so a stuck one leaves atoauth free to report it; atoauth then
+// leaves without waiting for that thread (process-exit.ts). Failures are
 // reported with their cause and its fix (keychain-trouble.ts), and never
 // fall back to another store.
+import type { AsyncEntry } from '@napi-rs/keyring'
 import { StorageUnavailableError } from '../errors.js'
+import { noteStuckNativeCall } from '../process-exit.js'
 import { diagnoseKeychainFailure } from './keychain-trouble.js'
-import { type KeyringCall, KeyringCallTimeout, KeyringProcess } from './keyring-process.js'
 
 /** One keychain entry per account name, under a fixed service. */
 export interface Keyring {
@@ -26,6 +28,17 @@ const CALL_TIMEOUT_MS = 3_000
  */
 const WINDOWS_MAX_VALUE_LENGTH = 1200
 
+/** A keychain call that got no answer within its time limit. */
+export class KeyringCallTimeout extends Error {
+  readonly seconds: number
+
+  constructor(seconds: number) {
+    super(`no answer within ${seconds} s`)
+    this.name = 'KeyringCallTimeout'
+    this.seconds = seconds
+  }
+}
+
 export class NativeKeyring implements Keyring {
   readonly description: string
   readonly maxValueLength: number
@@ -43,21 +56,29 @@ export class NativeKeyring implements Keyring {
   }
 
   async get(account: string): Promise<string | undefined> {
-    return this.#call({ op: 'get', service: this.#service, account })
+    return this.#call(account, async (entry) => (await entry.getPassword()) ?? undefined)
   }
 
   async set(account: string, value: string): Promise<void> {
-    await this.#call({ op: 'set', service: this.#service, account, value })
+    await this.#call(account, (entry) => entry.setPassword(value))
   }
 
   async delete(account: string): Promise<void> {
-    await this.#call({ op: 'delete', service: this.#service, account })
+    await this.#call(account, (entry) => entry.deleteCredential())
   }
 
-  async #call(call: KeyringCall): Promise<string | undefined> {
+  async #call<T>(account: string, operation: (entry: AsyncEntry) => Promise<T>): Promise<T> {
     try {
-      keyringProcess ??= new KeyringProcess(CALL_TIMEOUT_MS)
-      return await keyringProcess.call(call)
+      // After a stuck call the keychain is not asked again: the next call
+      // would most likely wait behind the first.
+      if (stuck) throw stuck
+      const { AsyncEntry } = await import('@napi-rs/keyring')
+      // On Linux, pin the Secret Service: the default fallback (the kernel
+      // keyring) silently loses every session at reboot.
+      const entry = new AsyncEntry(this.#service, account, {
+        linux: { store: 'secret-service' },
+      })
+      return await withinTimeLimit(operation(entry))
     } catch (err) {
       const trouble = diagnoseKeychainFailure(err, {
         timedOut: err instanceof KeyringCallTimeout,
@@ -72,5 +93,17 @@ export class NativeKeyring implements Keyring {
   }
 }
 
-/** One helper process for all the keychain calls of this atoauth process. */
-let keyringProcess: KeyringProcess | undefined
+/** The call that did not come back in time, once there was one. */
+let stuck: KeyringCallTimeout | undefined
+
+function withinTimeLimit<T>(call: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeLimit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      stuck = new KeyringCallTimeout(CALL_TIMEOUT_MS / 1000)
+      noteStuckNativeCall()
+      reject(stuck)
+    }, CALL_TIMEOUT_MS)
+  })
+  return Promise.race([call, timeLimit]).finally(() => clearTimeout(timer))
+}

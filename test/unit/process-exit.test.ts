@@ -1,0 +1,60 @@
+// Leaving the process while a native call holds a libuv thread. The stuck
+// call here is a read of a FIFO nobody writes to: like a keychain call waiting
+// for an unlock prompt, it occupies a thread-pool thread that never returns.
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
+const processExit = resolve(import.meta.dirname, '../../src/process-exit.ts')
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'atoauth-exit-'))
+  expect(spawnSync('mkfifo', [join(dir, 'fifo')]).status).toBe(0)
+})
+afterEach(() => rm(dir, { recursive: true, force: true }))
+
+/** A process that starts a read that never ends, writes its output, then leaves. */
+function run(body: string) {
+  const script = `
+    import { readFile } from 'node:fs'
+    import { exitWith, noteStuckNativeCall } from ${JSON.stringify(processExit)}
+    readFile(${JSON.stringify(join(dir, 'fifo'))}, () => {})
+    ${body}`
+  // The time limit only ends a hung process (SIGTERM) so that the test fails.
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  })
+}
+
+describe('exitWith', () => {
+  it('leaves with its code and its output written, although a thread is stuck', () => {
+    const result = run(`
+      process.stdout.write('{"error":{"code":"storage_unavailable"}}\\n')
+      noteStuckNativeCall()
+      await exitWith(5)`)
+    expect(result.signal).toBeNull()
+    expect(result.status).toBe(5)
+    expect(result.stdout).toBe('{"error":{"code":"storage_unavailable"}}\n')
+  }, 15_000)
+
+  it('with no stuck call, lets the process end by itself with the code', () => {
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { exitWith } from ${JSON.stringify(processExit)}
+         setTimeout(() => process.stdout.write('after\\n'), 50)
+         await exitWith(3)`,
+      ],
+      { encoding: 'utf8', timeout: 10_000 },
+    )
+    expect(result.status).toBe(3)
+    // Pending work still runs: the exit is the normal one.
+    expect(result.stdout).toBe('after\n')
+  }, 15_000)
+})
