@@ -140,7 +140,7 @@ try {
   const rssRuns: number[] = []
   for (let i = 0; i < 3; i++) {
     await timed(
-      ['--import', join(root, 'scripts/bench/report-max-rss.ts'), BIN, 'whoami', '--json'],
+      ['--import', join(root, 'scripts/bench/report-max-rss.mjs'), BIN, 'whoami', '--json'],
       {
         ...env,
         BENCH_RSS_FILE: rssFile,

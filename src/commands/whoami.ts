@@ -3,6 +3,7 @@ import { Command } from 'commander'
 import type { Context } from '../context.js'
 import { NetworkError, SessionEndedError } from '../errors.js'
 import type { ResolvedAccount, SessionStorage } from '../oauth/account-session.js'
+import type { PlainResponse } from '../oauth/warm-request.js'
 import type { CommandResult } from '../output.js'
 import { SESSION_LIFETIME_MS } from '../session-lifetime.js'
 import type { AccountIdentity } from '../store/account-index.js'
@@ -26,7 +27,7 @@ const GET_SESSION = '/xrpc/com.atproto.server.getSession'
 type Answered = {
   account: AccountIdentity
   storage: SessionStorage
-  res: Response
+  res: Pick<PlainResponse, 'status' | 'ok' | 'json'>
   info: { aud: string; scope: string; expiresAt?: Date }
 }
 

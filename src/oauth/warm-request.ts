@@ -6,7 +6,11 @@
 // refused token — it returns undefined and the caller takes the full path
 // through the OAuth client, which refreshes under the lock and decides
 // whether the session has ended.
+//
+// It speaks node:http(s) rather than fetch: fetch's HTTP client (undici and
+// its WebAssembly parser) takes longer to load than the request takes.
 import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { Settings } from '../settings.js'
 import { openOAuthCache } from '../store/disk-cache.js'
 
@@ -23,7 +27,16 @@ export type SavedSession = {
   }
 }
 
-export type WarmResponse = { response: Response; tokenSet: SavedSession['tokenSet'] }
+/** A response read to its end: what a one-shot command needs of it. */
+export type PlainResponse = {
+  status: number
+  ok: boolean
+  headers: IncomingHttpHeaders
+  text(): Promise<string>
+  json(): Promise<unknown>
+}
+
+export type WarmResponse = { response: PlainResponse; tokenSet: SavedSession['tokenSet'] }
 
 /**
  * Leave the last minute to the OAuth client: it refreshes a token that
@@ -46,14 +59,14 @@ export async function warmGet(
   const url = new URL(path, tokenSet.aud)
   const nonces = openOAuthCache<string>(settings.cacheDir, 'dpopNonces')
   const send = async (nonce: string | undefined) => {
-    const response = await fetch(url, {
+    const response = await get(url, {
       headers: {
         authorization: `DPoP ${tokenSet.access_token}`,
         dpop: dpopProof(saved, alg, 'GET', url, nonce),
       },
       signal,
     })
-    const next = response.headers.get('dpop-nonce')
+    const next = headerValue(response.headers['dpop-nonce'])
     if (next && next !== nonce) await nonces.set(url.origin, next)
     return { response, next }
   }
@@ -62,19 +75,48 @@ export async function warmGet(
   if (first.response.status !== 401) return { response: first.response, tokenSet }
   // RFC 9449 §9: the server wants a (fresh) nonce; one retry, as the library does.
   if (isUseDpopNonce(first.response) && first.next) {
-    await first.response.body?.cancel()
     const second = await send(first.next)
     if (second.response.status !== 401) return { response: second.response, tokenSet }
-    await second.response.body?.cancel()
-    return undefined
   }
-  await first.response.body?.cancel()
   return undefined
 }
 
-function isUseDpopNonce(response: Response): boolean {
-  const challenge = response.headers.get('www-authenticate') ?? ''
+function isUseDpopNonce(response: PlainResponse): boolean {
+  const challenge = headerValue(response.headers['www-authenticate']) ?? ''
   return challenge.startsWith('DPoP') && challenge.includes('error="use_dpop_nonce"')
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** One GET, its body read in full, on a connection of its own. */
+async function get(
+  url: URL,
+  options: { headers: Record<string, string>; signal: AbortSignal },
+): Promise<PlainResponse> {
+  // getBuiltinModule, not import(): an ES-module namespace of node:http reads
+  // every export, and its WebSocket getters load undici after all.
+  const { request } =
+    url.protocol === 'https:'
+      ? process.getBuiltinModule('node:https')
+      : process.getBuiltinModule('node:http')
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    request(url, { ...options, agent: false }, resolve)
+      .on('error', reject)
+      .end()
+  })
+  const chunks: Buffer[] = []
+  for await (const chunk of res) chunks.push(chunk as Buffer)
+  const body = Buffer.concat(chunks).toString('utf8')
+  const status = res.statusCode ?? 0
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    headers: res.headers,
+    text: async () => body,
+    json: async () => JSON.parse(body),
+  }
 }
 
 /**

@@ -3,9 +3,9 @@
 // <config dir>/accounts.json, replaced atomically on every change.
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
 import { AtoauthError, NotLoggedInError } from '../errors.js'
 import type { StoreKind } from '../settings.js'
+import { writeFileAtomically } from './atomic-write.js'
 import { createFileLock } from './file-lock.js'
 
 export type AccountRecord = {
@@ -135,7 +135,9 @@ export class AccountIndex {
 
   async save(): Promise<void> {
     await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 })
-    await writeFileAtomic(this.path, `${JSON.stringify(this.#data, null, 2)}\n`, { mode: 0o600 })
+    await writeFileAtomically(this.path, `${JSON.stringify(this.#data, null, 2)}\n`, {
+      mode: 0o600,
+    })
   }
 }
 

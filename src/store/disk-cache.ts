@@ -11,7 +11,7 @@
 // retries), and expired metadata is fetched again.
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
+import { writeFileAtomically } from './atomic-write.js'
 
 type Entry = { value: unknown; expiresAt: number }
 type CacheFile = { version: 1; entries: Record<string, Entry> }
@@ -69,7 +69,7 @@ export class DiskCache<V extends NonNullable<unknown> | null> {
     }
     try {
       await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 })
-      await writeFileAtomic(
+      await writeFileAtomically(
         this.path,
         JSON.stringify({ version: 1, entries } satisfies CacheFile),
         {

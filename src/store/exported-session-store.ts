@@ -11,10 +11,10 @@ import { constants } from 'node:fs'
 import { access, readFile, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { NodeSavedSession, NodeSavedSessionStore } from '@atproto/oauth-client-node'
-import writeFileAtomic from 'write-file-atomic'
 import { AtoauthError, describeCause, ExitCode, NotLoggedInError } from '../errors.js'
 import type { ExportedSessionSource } from '../settings.js'
 import type { AccountIdentity } from './account-index.js'
+import { writeFileAtomically } from './atomic-write.js'
 import { formatSessionBlob, parseSessionBlob, type SessionBlob } from './session-blob.js'
 
 export type ExportedSessionEvents = {
@@ -84,7 +84,7 @@ export class ExportedSessionStore implements NodeSavedSessionStore {
     if (did !== this.#blob.did) throw new Error(`this store only holds the session of ${did}`)
     this.#blob = { ...this.#blob, session }
     if (this.source.kind === 'session-file') {
-      await writeFileAtomic(this.source.path, formatSessionBlob(this.#blob), { mode: 0o600 })
+      await writeFileAtomically(this.source.path, formatSessionBlob(this.#blob), { mode: 0o600 })
       return
     }
     if (!this.#warnedStale) {

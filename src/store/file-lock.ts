@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RuntimeLock } from '@atproto/oauth-client-node'
-import lockfile from 'proper-lockfile'
 import { AtoauthError } from '../errors.js'
 
 const STALE_MS = 4_000
@@ -19,6 +18,8 @@ export function createFileLock(configDir: string): RuntimeLock {
   return async (name, fn) => {
     await mkdir(dir, { recursive: true, mode: 0o700 })
     const target = join(dir, createHash('sha256').update(name).digest('hex').slice(0, 32))
+    // Loaded here, not at start-up: only a refresh or a write takes a lock.
+    const { default: lockfile } = await import('proper-lockfile')
     let release: () => Promise<void>
     try {
       release = await lockfile.lock(target, {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
+import { writeFileAtomically } from './atomic-write.js'
 import type { SecretStore } from './secret-store.js'
 
 export class FileSecretStore implements SecretStore {
@@ -25,7 +25,7 @@ export class FileSecretStore implements SecretStore {
 
   async set(account: string, value: string): Promise<void> {
     await mkdir(this.location, { recursive: true, mode: 0o700 })
-    await writeFileAtomic(this.#path(account), value, { mode: 0o600 })
+    await writeFileAtomically(this.#path(account), value, { mode: 0o600 })
   }
 
   async delete(account: string): Promise<void> {
