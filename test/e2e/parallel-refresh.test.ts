@@ -58,7 +58,7 @@ describe('parallel refresh', () => {
     // Takes the very lock the OAuth client takes around a refresh, then hangs.
     await writeFile(
       holderScript,
-      `import { createFileLock } from ${JSON.stringify(join(ROOT, 'dist/store/file-lock.js'))}
+      `import { createFileLock } from ${JSON.stringify(join(ROOT, 'src/store/file-lock.ts'))}
 await createFileLock(process.argv[2])('@atproto-oauth-client-' + process.argv[3], async () => {
   process.stdout.write('locked\\n')
   // Hold it until killed (a pending promise alone would let the process exit).
@@ -66,9 +66,17 @@ await createFileLock(process.argv[2])('@atproto-oauth-client-' + process.argv[3]
 })
 `,
     )
-    const holder = spawn(process.execPath, [holderScript, e2e.configDir, alice().did], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const holder = spawn(
+      process.execPath,
+      [
+        '--import',
+        join(ROOT, 'test/support/ts-imports.mjs'),
+        holderScript,
+        e2e.configDir,
+        alice().did,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
     await new Promise<void>((resolve, reject) => {
       holder.stdout.on('data', (chunk: Buffer) => {
         if (chunk.toString().includes('locked')) resolve()

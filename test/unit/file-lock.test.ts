@@ -31,9 +31,10 @@ describe('createFileLock', () => {
 
   it('takes over a lock whose holder was killed, within a few seconds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'atoauth-lock-'))
-    // The built module: a child Node cannot load src/ (its imports name .js files).
-    const src = resolve(import.meta.dirname, '../../dist/store/file-lock.js')
+    const src = resolve(import.meta.dirname, '../../src/store/file-lock.ts')
     const holder = spawn(process.execPath, [
+      '--import',
+      resolve(import.meta.dirname, '../support/ts-imports.mjs'),
       '--input-type=module',
       '-e',
       `const { createFileLock } = await import(${JSON.stringify(src)});

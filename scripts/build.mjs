@@ -1,0 +1,45 @@
+// npm run build: bundles src/ into dist/ with esbuild.
+//
+// atoauth is started over and over by scripts, so its start-up is most of its
+// cost, and most of that is Node finding, reading and compiling modules one
+// file at a time (the OAuth and API libraries are hundreds of files). A bundle
+// is a few files. Code splitting keeps what a command loads with import()
+// out of the start-up chunk: `whoami` on a warm session never loads the OAuth
+// client, `--help` loads neither it nor the keychain.
+//
+// Left outside the bundle: @napi-rs/keyring, a native addon found at run time,
+// and `open`, which runs the xdg-open script shipped in its own directory.
+// Type-checking is `npm run typecheck`; esbuild only strips the types.
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { build } from 'esbuild'
+
+const root = join(import.meta.dirname, '..')
+const outdir = join(root, 'dist')
+
+rmSync(outdir, { recursive: true, force: true })
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli.ts', 'src/process-exit.ts'],
+  outdir,
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  external: ['@napi-rs/keyring', 'open'],
+  // Error classes keep their names (error output and `name` checks read them).
+  keepNames: true,
+  // Bundled CommonJS packages call require() for Node's built-in modules, and
+  // write-file-atomic hashes __filename into its temporary file names.
+  banner: {
+    js: [
+      "import { createRequire as __atoauthCreateRequire } from 'node:module';",
+      'const require = __atoauthCreateRequire(import.meta.url);',
+      'const __filename = import.meta.filename;',
+      'const __dirname = import.meta.dirname;',
+    ].join(' '),
+  },
+  logLevel: 'warning',
+})
