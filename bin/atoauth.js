@@ -4,6 +4,5 @@
 import module from 'node:module'
 
 module.enableCompileCache?.()
-const { main } = await import('../dist/cli.js')
-const { exitWith } = await import('../dist/process-exit.js')
+const { main, exitWith } = await import('../dist/cli.js')
 await exitWith(await main(process.argv))

@@ -20,7 +20,7 @@ const outdir = join(root, 'dist')
 rmSync(outdir, { recursive: true, force: true })
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli.ts', 'src/process-exit.ts'],
+  entryPoints: ['src/cli.ts'],
   outdir,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -31,12 +31,13 @@ await build({
   external: ['@napi-rs/keyring', 'open'],
   // Error classes keep their names (error output and `name` checks read them).
   keepNames: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
   // Bundled CommonJS packages call require() for Node's built-in modules, and
   // write-file-atomic hashes __filename into its temporary file names.
   banner: {
     js: [
-      "import { createRequire as __atoauthCreateRequire } from 'node:module';",
-      'const require = __atoauthCreateRequire(import.meta.url);',
+      "const require = globalThis.process.getBuiltinModule('node:module').createRequire(import.meta.url);",
       'const __filename = import.meta.filename;',
       'const __dirname = import.meta.dirname;',
     ].join(' '),

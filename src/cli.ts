@@ -1,6 +1,5 @@
 // The commander program: global flags, the commands, and the one place where
 // results and errors become output and an exit code.
-import { createRequire } from 'node:module'
 import { Command, CommanderError, Option } from 'commander'
 import { accountsCommand } from './commands/accounts.js'
 import { apiCommand } from './commands/api.js'
@@ -19,13 +18,15 @@ import { AtoauthError, CancelledError, ExitCode, toAtoauthError } from './errors
 import { Output } from './output.js'
 import { exitNow } from './process-exit.js'
 import { type GlobalFlags, resolveSettings } from './settings.js'
+import { VERSION } from './version.js'
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+// The launcher (bin/atoauth.js) ends the process through it.
+export { exitWith } from './process-exit.js'
 
 export function buildProgram(run: Runner): Command {
   const program = new Command('atoauth')
     .description('Use AT Protocol (Bluesky) accounts from a terminal, a shell script or a CI job.')
-    .version(version, '-V, --version')
+    .version(VERSION, '-V, --version')
     .option('--json', 'print one JSON document on stdout, for success and failure')
     .option(
       '--account <handle|did>',
