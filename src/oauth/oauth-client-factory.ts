@@ -8,6 +8,7 @@ import type {
 import type { OAuthClientMetadataInput } from '@atproto/oauth-types'
 import type { Settings } from '../settings.js'
 import { createFileLock } from '../store/file-lock.js'
+import { USER_AGENT } from '../version.js'
 
 export type OAuthClientOptions = {
   settings: Settings
@@ -18,7 +19,7 @@ export type OAuthClientOptions = {
   /** Told when the library drops a stored session (refresh refused, revoked, invalid). */
   onSessionDeleted?: (did: string, cause: unknown) => void | Promise<void>
   /** The fetch for every request the client makes (default: the global one). */
-  fetch?: typeof globalThis.fetch
+  fetch?: Fetch
 }
 
 /** What one of the OAuth client's caches holds. */
@@ -52,10 +53,23 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<No
       'protectedResources',
     ),
     allowHttp: settings.allowHttp,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: withUserAgent(options.fetch ?? globalThis.fetch),
     ...(settings.plcDirectoryUrl ? { plcDirectoryUrl: settings.plcDirectoryUrl } : {}),
     ...(settings.handleResolverUrl ? { handleResolver: settings.handleResolverUrl } : {}),
   })
+}
+
+type Fetch = typeof globalThis.fetch
+
+/** Every request the client makes says it comes from atoauth. */
+function withUserAgent(fetch: Fetch): Fetch {
+  return (input, init) => {
+    const headers = new Headers(
+      init?.headers ?? (input instanceof Request ? input.headers : undefined),
+    )
+    if (!headers.has('user-agent')) headers.set('user-agent', USER_AGENT)
+    return fetch(input, { ...init, headers })
+  }
 }
 
 /** A store that lives and dies with the process. */

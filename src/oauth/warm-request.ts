@@ -13,6 +13,7 @@ import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { Settings } from '../settings.js'
 import { openOAuthCache } from '../store/disk-cache.js'
+import { USER_AGENT } from '../version.js'
 
 /** The parts of the saved session (NodeSavedSession) this path reads. */
 export type SavedSession = {
@@ -61,6 +62,7 @@ export async function warmGet(
   const send = async (nonce: string | undefined) => {
     const response = await get(url, {
       headers: {
+        'user-agent': USER_AGENT,
         authorization: `DPoP ${tokenSet.access_token}`,
         dpop: dpopProof(saved, alg, 'GET', url, nonce),
       },

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { type SavedSession, warmGet } from '../../src/oauth/warm-request.ts'
 import { resolveSettings } from '../../src/settings.ts'
 import { openOAuthCache } from '../../src/store/disk-cache.ts'
+import { VERSION } from '../../src/version.ts'
 
 const ACCESS_TOKEN = 'the-access-token'
 
@@ -43,7 +44,13 @@ async function resourceServer(options: { nonce: string; status?: number }) {
       'content-type': 'application/json',
       'dpop-nonce': options.nonce,
     })
-    res.end(JSON.stringify({ auth: req.headers.authorization, url: req.url }))
+    res.end(
+      JSON.stringify({
+        auth: req.headers.authorization,
+        url: req.url,
+        userAgent: req.headers['user-agent'],
+      }),
+    )
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
@@ -85,6 +92,7 @@ describe('warmGet', () => {
     expect(await first?.response.json()).toEqual({
       auth: `DPoP ${ACCESS_TOKEN}`,
       url: '/xrpc/x.y.z?a=1',
+      userAgent: `atoauth/${VERSION}`,
     })
     expect(server.seen).toHaveLength(2)
     for (const { header, payload, valid } of server.seen) {
