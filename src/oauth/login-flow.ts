@@ -119,13 +119,19 @@ export async function signIn(
   await checkIdentifier(options.identifier)
   const identifier = options.identifier.replace(/^@/, '')
 
-  const [{ LoopbackListener }, metadata, { createOAuthClient, MemoryStore }, { callbackProblem }] =
-    await Promise.all([
-      import('./loopback-listener.js'),
-      import('./client-metadata.js'),
-      import('./oauth-client-factory.js'),
-      import('./callback-params.js'),
-    ])
+  const [
+    { LoopbackListener },
+    metadata,
+    { createOAuthClient, MemoryStore },
+    { callbackProblem },
+    { rememberLookups },
+  ] = await Promise.all([
+    import('./loopback-listener.js'),
+    import('./client-metadata.js'),
+    import('./oauth-client-factory.js'),
+    import('./callback-params.js'),
+    import('./login-lookups.js'),
+  ])
 
   const listener = await LoopbackListener.bind(options.port)
   const endsAt = ctx.now().getTime() + options.timeout * 1000
@@ -150,7 +156,8 @@ export async function signIn(
       }),
       sessionStore,
       stateStore,
-      fetch: resolution.fetch,
+      // The issuer check after the code exchange re-reads what resolution read.
+      fetch: rememberLookups(resolution.fetch),
     })
 
     // Bounded on its own: a server that never answers must not hold the login until --timeout.
