@@ -9,7 +9,8 @@
 //   floor: node doing one fetch to the PDS
 //   atoauth --help, against node -e 0
 // plus the HTTP requests each atoauth command made to the PDS / authorization
-// server (counted at the server, browser requests left out), the login's
+// server and the PLC directory (counted at the servers, by atoauth's
+// User-Agent, so the browser's and the PDS's own are left out), the login's
 // CLI-side time, and whoami's peak RSS. Run inside a throwaway keyring
 // (scripts/bench.sh does that).
 import { spawn } from 'node:child_process'
@@ -61,9 +62,27 @@ async function waitForJson<T>(path: string): Promise<T> {
   throw new Error(`no ${path} from the consent browser`)
 }
 
-/** Requests the PDS / authorization server saw since `from`, the browser's left out. */
-function cliRequests(sandbox: Sandbox, from: number) {
-  return sandbox.requests.slice(from).filter((r) => !/Chrome|Mozilla/.test(r.userAgent))
+/** Where the servers' request logs stood: count from here. */
+type Mark = { pds: number; plc: number }
+const mark = (sandbox: Sandbox): Mark => ({
+  pds: sandbox.requests.length,
+  plc: sandbox.plcRequests.length,
+})
+
+/**
+ * The requests atoauth made since `from`, to the PDS / authorization server
+ * and to the PLC directory: atoauth names itself in its User-Agent, which
+ * leaves out the browser's requests and the PDS's own.
+ */
+function cliRequests(sandbox: Sandbox, from: Mark) {
+  const fromAtoauth = (r: { userAgent: string }) => r.userAgent.startsWith('atoauth/')
+  return [
+    ...sandbox.requests.slice(from.pds).filter(fromAtoauth),
+    ...sandbox.plcRequests
+      .slice(from.plc)
+      .filter(fromAtoauth)
+      .map((r) => ({ ...r, path: `(PLC) ${r.path}` })),
+  ]
 }
 
 const document = (await readJson(join(root, 'client-metadata/oauth-client-metadata.json'))) as {
@@ -84,7 +103,7 @@ const env: NodeJS.ProcessEnv = {
 try {
   // Login: the requests the CLI made, and the time it spent outside the browser.
   const consentLog = join(work, 'consent.json')
-  const loginFrom = sandbox.requests.length
+  const loginFrom = mark(sandbox)
   const loginStart = Date.now()
   const login = spawn(node, [BIN, 'login', 'alice.test'], {
     env: {
@@ -127,7 +146,7 @@ try {
   const whoamiRequests: number[] = []
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, args] of Object.entries(candidates)) {
-      const from = sandbox.requests.length
+      const from = mark(sandbox)
       const run = await timed(args, env)
       if (run.code !== 0) throw new Error(`${name} failed (${run.code}): ${run.stderr}`)
       times[name]!.push(run.ms)

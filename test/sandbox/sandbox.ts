@@ -25,6 +25,8 @@ export type SandboxOptions = {
   quiet?: boolean
 }
 
+export type ReceivedRequest = { method: string; path: string; status: number; userAgent: string }
+
 export type Sandbox = {
   plcUrl: string
   pdsUrl: string
@@ -36,7 +38,10 @@ export type Sandbox = {
    * order of arrival, with the status once answered: counted at the server,
    * so tests and the benchmark can tell how many round trips a command made.
    */
-  requests: Array<{ method: string; path: string; status: number; userAgent: string }>
+  /** Every request the PDS (with its authorization server) received. */
+  requests: ReceivedRequest[]
+  /** Every request the PLC directory received. */
+  plcRequests: ReceivedRequest[]
   /** The running PDS, for tests that need to look inside. */
   pds: import('@atproto/pds').PDS
   close(): Promise<void>
@@ -143,19 +148,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     })
     await pds.start()
     cleanups.push(() => pds.destroy())
-    const requests: Sandbox['requests'] = []
-    pds.server?.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const requests: ReceivedRequest[] = []
+    const plcRequests: ReceivedRequest[] = []
+    const record = (log: ReceivedRequest[]) => (req: IncomingMessage, res: ServerResponse) => {
       const entry = {
         method: req.method ?? '',
         path: (req.url ?? '').split('?')[0] ?? '',
         status: 0,
         userAgent: req.headers['user-agent'] ?? '',
       }
-      requests.push(entry)
+      log.push(entry)
       res.on('finish', () => {
         entry.status = res.statusCode
       })
-    })
+    }
+    pds.server?.on('request', record(requests))
+    plcServer.server?.on('request', record(plcRequests))
     const pdsUrl = `http://localhost:${pdsPort}`
 
     const accounts: Record<string, SandboxAccount> = {}
@@ -180,6 +188,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       pdsUrl,
       accounts,
       requests,
+      plcRequests,
       pds,
       hostClientMetadata: (clientId, document) => void documents.set(clientId, document),
       close,
