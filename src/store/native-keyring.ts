@@ -72,13 +72,7 @@ export class NativeKeyring implements Keyring {
       // After a stuck call the keychain is not asked again: the next call
       // would most likely wait behind the first.
       if (stuck) throw stuck
-      const { AsyncEntry } = await import('@napi-rs/keyring')
-      // On Linux, pin the Secret Service: the default fallback (the kernel
-      // keyring) silently loses every session at reboot.
-      const entry = new AsyncEntry(this.#service, account, {
-        linux: { store: 'secret-service' },
-      })
-      return await withinTimeLimit(operation(entry))
+      return await withinTimeLimit(operation(await this.#entry(account)))
     } catch (err) {
       const trouble = diagnoseKeychainFailure(err, {
         timedOut: err instanceof KeyringCallTimeout,
@@ -91,7 +85,27 @@ export class NativeKeyring implements Keyring {
       })
     }
   }
+
+  async #entry(account: string): Promise<AsyncEntry> {
+    const key = `${this.#service}\0${account}`
+    let entry = entries.get(key)
+    if (!entry) {
+      const { AsyncEntry } = await import('@napi-rs/keyring')
+      // On Linux, pin the Secret Service: the default fallback (the kernel
+      // keyring) silently loses every session at reboot.
+      entry = new AsyncEntry(this.#service, account, { linux: { store: 'secret-service' } })
+      entries.set(key, entry)
+    }
+    return entry
+  }
 }
+
+/**
+ * One entry per service and account for the whole process: making one opens
+ * a D-Bus connection and a Secret Service session, synchronously, which costs
+ * more (~10 ms) than the call itself.
+ */
+const entries = new Map<string, AsyncEntry>()
 
 /** The call that did not come back in time, once there was one. */
 let stuck: KeyringCallTimeout | undefined
