@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander'
 import type { Context } from '../context.js'
 import { AtoauthError, ExitCode, UsageError } from '../errors.js'
+import type { ResolvedAccount } from '../oauth/account-session.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
 
@@ -66,22 +67,31 @@ export function apiCommand(run: Runner): Command {
     )
 }
 
-type Request = { method: 'GET' | 'POST'; path: string; headers: Headers; body?: Uint8Array }
+type Request = {
+  method: 'GET' | 'POST'
+  path: string
+  headers: Record<string, string>
+  body?: Uint8Array
+}
+
+/** What is read of the answer, from either path. */
+type Answer = {
+  status: number
+  statusText: string
+  ok: boolean
+  contentType: string | undefined
+  bytes: Uint8Array
+}
 
 export async function runApi(options: ApiOptions, ctx: Context): Promise<CommandResult> {
   const request = await buildRequest(options, ctx)
-  const { restoreAccountSession } = await import('../oauth/account-session.js')
-  const { account, session } = await restoreAccountSession(ctx)
-  const res = await session.fetchHandler(request.path, {
-    method: request.method,
-    headers: request.headers,
-    body: request.body,
-    signal: ctx.signal,
-  })
-  const bytes = new Uint8Array(await res.arrayBuffer())
-  if (!res.ok) throw xrpcFailure(options.nsid, res, parseJson(bytes), account.handle)
+  const { resolveAccount } = await import('../oauth/account-session.js')
+  const resolved = await resolveAccount(ctx)
+  const res = (await warmApi(ctx, resolved, request)) ?? (await fullApi(ctx, resolved, request))
+  const { bytes } = res
+  if (!res.ok) throw xrpcFailure(options.nsid, res, parseJson(bytes), resolved.account.handle)
   if (bytes.length === 0) return { data: {}, text: [] }
-  const contentType = res.headers.get('content-type') ?? 'application/octet-stream'
+  const contentType = res.contentType ?? 'application/octet-stream'
   const data = /^application\/(.+\+)?json\b/i.test(contentType) ? parseJson(bytes) : undefined
   if (data !== undefined) {
     return { data: data as Record<string, unknown>, text: [JSON.stringify(data, null, 2)] }
@@ -95,6 +105,42 @@ export async function runApi(options: ApiOptions, ctx: Context): Promise<Command
     }
   }
   return { data: {}, text: [], raw: bytes }
+}
+
+/**
+ * A valid access token in the keychain: one signed request, without loading
+ * the OAuth client (see warm-request.ts). Undefined when the full path must answer.
+ */
+async function warmApi(
+  ctx: Context,
+  resolved: ResolvedAccount,
+  request: Request,
+): Promise<Answer | undefined> {
+  const { warmAccountRequest } = await import('../oauth/warm-request.js')
+  const warm = await warmAccountRequest(ctx, resolved, request)
+  if (!warm) return undefined
+  const { response } = warm
+  const contentType = response.headers['content-type']
+  return { ...response, contentType, bytes: await response.bytes() }
+}
+
+/** Through the OAuth client: restores the session, refreshing it when due. */
+async function fullApi(ctx: Context, resolved: ResolvedAccount, request: Request): Promise<Answer> {
+  const { restoreAccountSession } = await import('../oauth/account-session.js')
+  const { session } = await restoreAccountSession(ctx, resolved)
+  const res = await session.fetchHandler(request.path, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal: ctx.signal,
+  })
+  return {
+    status: res.status,
+    statusText: res.statusText,
+    ok: res.ok,
+    contentType: res.headers.get('content-type') ?? undefined,
+    bytes: new Uint8Array(await res.arrayBuffer()),
+  }
 }
 
 async function buildRequest(options: ApiOptions, ctx: Context): Promise<Request> {
@@ -125,8 +171,8 @@ async function buildRequest(options: ApiOptions, ctx: Context): Promise<Request>
   }
 
   const given = fields.parseFields(options.fields)
-  const headers = new Headers()
-  if (options.proxy) headers.set('atproto-proxy', checkProxy(options.proxy))
+  const headers: Record<string, string> = {}
+  if (options.proxy) headers['atproto-proxy'] = checkProxy(options.proxy)
   let query = new URLSearchParams()
   let body: Uint8Array | undefined
   if (method === 'GET' || options.input) {
@@ -138,14 +184,14 @@ async function buildRequest(options: ApiOptions, ctx: Context): Promise<Request>
     if (encoding === undefined || /json/i.test(encoding)) {
       const origin = options.input === '-' ? 'The body read from stdin' : options.input
       body = Buffer.from(JSON.stringify(input.parseJsonInput(bytes.toString('utf8'), origin)))
-      headers.set('content-type', encoding ?? 'application/json')
+      headers['content-type'] = encoding ?? 'application/json'
     } else {
       body = bytes
-      headers.set('content-type', encoding === '*/*' ? 'application/octet-stream' : encoding)
+      headers['content-type'] = encoding === '*/*' ? 'application/octet-stream' : encoding
     }
   } else if (method === 'POST' && given.length > 0) {
     body = Buffer.from(JSON.stringify(fields.fieldsToBody(given)))
-    headers.set('content-type', 'application/json')
+    headers['content-type'] = 'application/json'
   }
   const search = query.size > 0 ? `?${query}` : ''
   return { method, path: `/xrpc/${options.nsid}${search}`, headers, body }
@@ -170,7 +216,7 @@ function parseJson(bytes: Uint8Array): unknown {
 }
 
 /** The XRPC error, as an error with the exit code of the contract: 3 for auth, else 4. */
-function xrpcFailure(nsid: string, res: Response, body: unknown, handle: string): AtoauthError {
+function xrpcFailure(nsid: string, res: Answer, body: unknown, handle: string): AtoauthError {
   const { error, message } = (body ?? {}) as { error?: unknown; message?: unknown }
   const xrpcError = typeof error === 'string' ? error : res.statusText || 'Error'
   const xrpcMessage = typeof message === 'string' ? message : undefined

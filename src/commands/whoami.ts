@@ -81,19 +81,13 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
  * the OAuth client. Undefined when the full path must answer instead.
  */
 async function warmWhoami(ctx: Context, resolved: ResolvedAccount): Promise<Answered | undefined> {
-  const { account, storage, sessionStore } = resolved
-  ctx.actingFor = account
-  if (resolved.needsLogin || storage !== 'keychain') return undefined
-  const saved = await sessionStore.get(account.did)
-  // A session that is not this account's is the full path's to reject.
-  if (saved?.tokenSet?.sub !== account.did) return undefined
-  const { warmGet } = await import('../oauth/warm-request.js')
-  const warm = await warmGet(ctx.settings, saved, GET_SESSION, ctx.signal)
+  const { warmAccountRequest } = await import('../oauth/warm-request.js')
+  const warm = await warmAccountRequest(ctx, resolved, { method: 'GET', path: GET_SESSION })
   if (!warm) return undefined
   const { tokenSet } = warm
   return {
-    account,
-    storage,
+    account: resolved.account,
+    storage: resolved.storage,
     res: warm.response,
     info: {
       aud: tokenSet.aud,

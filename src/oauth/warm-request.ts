@@ -11,9 +11,11 @@
 // its WebAssembly parser) takes longer to load than the request takes.
 import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { Context } from '../context.js'
 import type { Settings } from '../settings.js'
 import { openOAuthCache } from '../store/disk-cache.js'
 import { USER_AGENT } from '../version.js'
+import type { ResolvedAccount } from './account-session.js'
 
 /** The parts of the saved session (NodeSavedSession) this path reads. */
 export type SavedSession = {
@@ -31,10 +33,19 @@ export type SavedSession = {
 /** A response read to its end: what a one-shot command needs of it. */
 export type PlainResponse = {
   status: number
+  statusText: string
   ok: boolean
   headers: IncomingHttpHeaders
-  text(): Promise<string>
+  bytes(): Promise<Uint8Array>
   json(): Promise<unknown>
+}
+
+/** One XRPC call; the body, if any, is sent again on the nonce retry. */
+export type WarmRequestInit = {
+  method: 'GET' | 'POST'
+  path: string
+  headers?: Record<string, string>
+  body?: Uint8Array
 }
 
 export type WarmResponse = { response: PlainResponse; tokenSet: SavedSession['tokenSet'] }
@@ -45,11 +56,30 @@ export type WarmResponse = { response: PlainResponse; tokenSet: SavedSession['to
  */
 const MIN_REMAINING_MS = 60_000
 
-/** GETs `path` on the session's PDS, or says (undefined) that the full path must do it. */
-export async function warmGet(
+/**
+ * The warm path for the account a command resolved: undefined when it does
+ * not apply (an exported session, one marked ended, another account's), or
+ * when the full path must answer.
+ */
+export async function warmAccountRequest(
+  ctx: Context,
+  resolved: Pick<ResolvedAccount, 'account' | 'storage' | 'sessionStore' | 'needsLogin'>,
+  request: WarmRequestInit,
+): Promise<WarmResponse | undefined> {
+  const { account, storage, sessionStore } = resolved
+  ctx.actingFor = account
+  if (resolved.needsLogin || storage !== 'keychain') return undefined
+  const saved = await sessionStore.get(account.did)
+  // A session that is not this account's is the full path's to reject.
+  if (saved?.tokenSet?.sub !== account.did) return undefined
+  return warmRequest(ctx.settings, saved, request, ctx.signal)
+}
+
+/** Sends `request` to the session's PDS, or says (undefined) that the full path must do it. */
+export async function warmRequest(
   settings: Settings,
   saved: SavedSession,
-  path: string,
+  request: WarmRequestInit,
   signal: AbortSignal,
 ): Promise<WarmResponse | undefined> {
   const { tokenSet, dpopJwk } = saved
@@ -57,15 +87,18 @@ export async function warmGet(
   if (!(expiresAt - Date.now() > MIN_REMAINING_MS)) return undefined
   const alg = dpopJwk.kty === 'EC' ? ALGORITHMS[dpopJwk.crv ?? ''] : undefined
   if (tokenSet.token_type !== 'DPoP' || !alg) return undefined
-  const url = new URL(path, tokenSet.aud)
+  const url = new URL(request.path, tokenSet.aud)
   const nonces = openOAuthCache<string>(settings.cacheDir, 'dpopNonces')
   const send = async (nonce: string | undefined) => {
-    const response = await get(url, {
+    const response = await sendOnce(url, {
+      method: request.method,
       headers: {
+        ...request.headers,
         'user-agent': USER_AGENT,
         authorization: `DPoP ${tokenSet.access_token}`,
-        dpop: dpopProof(saved, alg, 'GET', url, nonce),
+        dpop: dpopProof(saved, alg, request.method, url, nonce),
       },
+      body: request.body,
       signal,
     })
     const next = headerValue(response.headers['dpop-nonce'])
@@ -92,10 +125,15 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
-/** One GET, its body read in full, on a connection of its own. */
-async function get(
+/** One request, its response read in full, on a connection of its own. */
+async function sendOnce(
   url: URL,
-  options: { headers: Record<string, string>; signal: AbortSignal },
+  options: {
+    method: string
+    headers: Record<string, string>
+    body: Uint8Array | undefined
+    signal: AbortSignal
+  },
 ): Promise<PlainResponse> {
   // getBuiltinModule, not import(): an ES-module namespace of node:http reads
   // every export, and its WebSocket getters load undici after all.
@@ -103,21 +141,21 @@ async function get(
     url.protocol === 'https:'
       ? process.getBuiltinModule('node:https')
       : process.getBuiltinModule('node:http')
+  const { method, headers, body, signal } = options
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    request(url, { ...options, agent: false }, resolve)
-      .on('error', reject)
-      .end()
+    request(url, { method, headers, signal, agent: false }, resolve).on('error', reject).end(body)
   })
   const chunks: Buffer[] = []
   for await (const chunk of res) chunks.push(chunk as Buffer)
-  const body = Buffer.concat(chunks).toString('utf8')
+  const received = Buffer.concat(chunks)
   const status = res.statusCode ?? 0
   return {
     status,
+    statusText: res.statusMessage ?? '',
     ok: status >= 200 && status < 300,
     headers: res.headers,
-    text: async () => body,
-    json: async () => JSON.parse(body),
+    bytes: async () => received,
+    json: async () => JSON.parse(received.toString('utf8')),
   }
 }
 

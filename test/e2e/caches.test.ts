@@ -23,29 +23,35 @@ async function requestsOf(args: string[]): Promise<string[]> {
   const from = e2e.sandbox.requests.length
   const { code, stdout, stderr } = await e2e.run([...args, '--json'])
   expect(code, stderr).toBe(0)
-  expect(JSON.parse(stdout).did).toBe(e2e.sandbox.accounts.alice!.did)
+  // whoami's did, or the at:// URI of what post created: alice's either way.
+  expect(stdout).toContain(e2e.sandbox.accounts.alice!.did)
   return e2e.sandbox.requests.slice(from).map((r) => `${r.method} ${r.path} ${r.status}`)
 }
 
+/** whoami and api have a warm path that signs its one request without the OAuth client. */
 const whoami = () => requestsOf(['whoami'])
-/** `api` goes through the OAuth client every time (whoami has a warm path without it). */
 const api = () => requestsOf(['api', 'com.atproto.server.getSession'])
+/** `post` goes through the OAuth client (and @atproto/api) every time. */
+const post = () => requestsOf(['post', 'cached'])
 const GET_SESSION = 'GET /xrpc/com.atproto.server.getSession 200'
+const CREATE = 'POST /xrpc/com.atproto.repo.createRecord 200'
 
 describe('caches kept between runs', () => {
   it('through the OAuth client, a warm command makes exactly one request', async () => {
-    await api() // fills whatever the login did not
-    expect(await api()).toEqual([GET_SESSION])
-    expect(await api()).toEqual([GET_SESSION])
+    await post() // fills whatever the login did not
+    expect(await post()).toEqual([CREATE])
+    expect(await post()).toEqual([CREATE])
   })
 
-  it("whoami's warm path needs no server metadata at all: one request", async () => {
-    await rm(cacheFile('authorization-servers'))
+  it('the warm path of whoami and api needs no server metadata at all: one request', async () => {
+    await rm(cacheFile('authorization-servers'), { force: true })
+    await rm(cacheFile('protected-resources'), { force: true })
     expect(await whoami()).toEqual([GET_SESSION])
+    expect(await api()).toEqual([GET_SESSION])
   })
 
   it('a stale DPoP nonce costs the usual retry, and the fresh one is kept', async () => {
-    await api() // the metadata again, after the test above
+    await post() // the metadata again, after the test above
     for (const command of [whoami, api]) {
       await editCache('dpop-nonces', (file) => {
         for (const entry of Object.values(file.entries)) entry.value = 'stale-nonce'
@@ -55,20 +61,25 @@ describe('caches kept between runs', () => {
       expect(Object.values(nonces.entries).map((e) => e.value)).not.toContain('stale-nonce')
       expect(await command()).toEqual([GET_SESSION])
     }
+    await editCache('dpop-nonces', (file) => {
+      for (const entry of Object.values(file.entries)) entry.value = 'stale-nonce'
+    })
+    expect(await post()).toEqual(['POST /xrpc/com.atproto.repo.createRecord 401', CREATE])
+    expect(await post()).toEqual([CREATE])
   })
 
   it('expired server metadata is fetched again', async () => {
-    await api()
+    await post()
     await editCache('authorization-servers', (file) => {
       for (const entry of Object.values(file.entries)) entry.expiresAt = Date.now() - 1000
     })
-    expect(await api()).toEqual(['GET /.well-known/oauth-authorization-server 200', GET_SESSION])
+    expect(await post()).toEqual(['GET /.well-known/oauth-authorization-server 200', CREATE])
   })
 
   it('a corrupt cache file is an empty cache, then rewritten', async () => {
     await writeFile(cacheFile('authorization-servers'), '{ not json')
-    expect(await api()).toContain('GET /.well-known/oauth-authorization-server 200')
+    expect(await post()).toContain('GET /.well-known/oauth-authorization-server 200')
     JSON.parse(await readFile(cacheFile('authorization-servers'), 'utf8'))
-    expect(await api()).toEqual([GET_SESSION])
+    expect(await post()).toEqual([CREATE])
   })
 })

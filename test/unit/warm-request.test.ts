@@ -7,19 +7,29 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type SavedSession, warmGet } from '../../src/oauth/warm-request.ts'
+import { type SavedSession, warmRequest } from '../../src/oauth/warm-request.ts'
 import { resolveSettings } from '../../src/settings.ts'
 import { openOAuthCache } from '../../src/store/disk-cache.ts'
 import { VERSION } from '../../src/version.ts'
 
 const ACCESS_TOKEN = 'the-access-token'
 
-type Seen = { header: Record<string, unknown>; payload: Record<string, unknown>; valid: boolean }
+type Seen = {
+  method: string
+  body: string
+  contentType: string | undefined
+  header: Record<string, unknown>
+  payload: Record<string, unknown>
+  valid: boolean
+}
 
 /** Checks each request's DPoP proof; answers 401 use_dpop_nonce until the proof has `nonce`. */
 async function resourceServer(options: { nonce: string; status?: number }) {
   const seen: Seen[] = []
-  const server = createServer((req: IncomingMessage, res) => {
+  const server = createServer(async (req: IncomingMessage, res) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const body = Buffer.concat(chunks).toString()
     const proof = String(req.headers.dpop)
     const [h, p, s] = proof.split('.') as [string, string, string]
     const header = JSON.parse(Buffer.from(h, 'base64url').toString())
@@ -31,7 +41,14 @@ async function resourceServer(options: { nonce: string; status?: number }) {
       { key, dsaEncoding: 'ieee-p1363' },
       Buffer.from(s, 'base64url'),
     )
-    seen.push({ header, payload, valid })
+    seen.push({
+      method: req.method ?? '',
+      body,
+      contentType: req.headers['content-type'],
+      header,
+      payload,
+      valid,
+    })
     if (payload.nonce !== options.nonce) {
       res.writeHead(401, {
         'www-authenticate': 'DPoP error="use_dpop_nonce"',
@@ -83,11 +100,16 @@ async function setup(options: { nonce: string; status?: number }) {
   return { server, settings, cacheDir }
 }
 
-describe('warmGet', () => {
+describe('warmRequest', () => {
   it('signs a valid ES256 DPoP proof bound to the token, learns the nonce, then needs one request', async () => {
     const { server, settings, cacheDir } = await setup({ nonce: 'n-1' })
     const saved = savedSession(server.url)
-    const first = await warmGet(settings, saved, '/xrpc/x.y.z?a=1', AbortSignal.timeout(5000))
+    const first = await warmRequest(
+      settings,
+      saved,
+      { method: 'GET', path: '/xrpc/x.y.z?a=1' },
+      AbortSignal.timeout(5000),
+    )
     expect(first?.response.status).toBe(200)
     expect(await first?.response.json()).toEqual({
       auth: `DPoP ${ACCESS_TOKEN}`,
@@ -115,16 +137,42 @@ describe('warmGet', () => {
     ).toBe('n-1')
 
     // The next run starts with the cached nonce: one request.
-    await warmGet(settings, saved, '/xrpc/x.y.z', AbortSignal.timeout(5000))
+    await warmRequest(
+      settings,
+      saved,
+      { method: 'GET', path: '/xrpc/x.y.z' },
+      AbortSignal.timeout(5000),
+    )
     expect(server.seen).toHaveLength(3)
+  })
+
+  it('sends a procedure: method and body, signed for POST, and the body again on the nonce retry', async () => {
+    const { server, settings } = await setup({ nonce: 'n-2' })
+    const warm = await warmRequest(
+      settings,
+      savedSession(server.url),
+      {
+        method: 'POST',
+        path: '/xrpc/com.atproto.repo.createRecord',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from('{"text":"hi"}'),
+      },
+      AbortSignal.timeout(5000),
+    )
+    expect(warm?.response.status).toBe(200)
+    expect(server.seen.map((s) => [s.method, s.payload.htm, s.body, s.contentType])).toEqual([
+      ['POST', 'POST', '{"text":"hi"}', 'application/json'],
+      ['POST', 'POST', '{"text":"hi"}', 'application/json'],
+    ])
+    expect(server.seen[1]?.payload.nonce).toBe('n-2')
   })
 
   it('signs with secp256k1 keys too (ES256K), as the reference server prefers', async () => {
     const { server, settings } = await setup({ nonce: 'n' })
-    const warm = await warmGet(
+    const warm = await warmRequest(
       settings,
       savedSession(server.url, 3_600_000, 'secp256k1'),
-      '/x',
+      { method: 'GET', path: '/x' },
       AbortSignal.timeout(5000),
     )
     expect(warm?.response.status).toBe(200)
@@ -139,7 +187,12 @@ describe('warmGet', () => {
   it('leaves a token that expires within a minute to the full path, without a request', async () => {
     const { server, settings } = await setup({ nonce: 'n' })
     expect(
-      await warmGet(settings, savedSession(server.url, 30_000), '/x', AbortSignal.timeout(5000)),
+      await warmRequest(
+        settings,
+        savedSession(server.url, 30_000),
+        { method: 'GET', path: '/x' },
+        AbortSignal.timeout(5000),
+      ),
     ).toBeUndefined()
     expect(server.seen).toHaveLength(0)
   })
@@ -147,7 +200,12 @@ describe('warmGet', () => {
   it('leaves a refused token to the full path', async () => {
     const { server, settings } = await setup({ nonce: 'n', status: 401 })
     expect(
-      await warmGet(settings, savedSession(server.url), '/x', AbortSignal.timeout(5000)),
+      await warmRequest(
+        settings,
+        savedSession(server.url),
+        { method: 'GET', path: '/x' },
+        AbortSignal.timeout(5000),
+      ),
     ).toBeUndefined()
   })
 
@@ -155,7 +213,9 @@ describe('warmGet', () => {
     const { server, settings } = await setup({ nonce: 'n' })
     const saved = savedSession(server.url)
     saved.dpopJwk.crv = 'P-521'
-    expect(await warmGet(settings, saved, '/x', AbortSignal.timeout(5000))).toBeUndefined()
+    expect(
+      await warmRequest(settings, saved, { method: 'GET', path: '/x' }, AbortSignal.timeout(5000)),
+    ).toBeUndefined()
     expect(server.seen).toHaveLength(0)
   })
 })
