@@ -110,8 +110,14 @@ async function measureLogin(
   const ended = Date.now()
   if (code !== 0) throw new Error(`login failed with exit code ${code}`)
   const consent = await waitForJson<ConsentOutcome>(consentLog)
-  const cliMs = urlShownAt - started + (ended - (consent.callbackRequestedAt ?? ended))
-  return { requests: cliRequests(sandbox, from), cliMs }
+  const beforeUrlMs = urlShownAt - started
+  const afterCallbackMs = ended - (consent.callbackRequestedAt ?? ended)
+  return {
+    requests: cliRequests(sandbox, from),
+    cliMs: beforeUrlMs + afterCallbackMs,
+    beforeUrlMs,
+    afterCallbackMs,
+  }
 }
 
 const document = (await readJson(join(root, 'client-metadata/oauth-client-metadata.json'))) as {
@@ -244,7 +250,7 @@ try {
   )
   console.log(row('login CLI-side time', ms(loginCliMs), '≤ 300 ms', loginCliMs <= 300))
   console.log(
-    `  ${'  (the first login after the build)'.padEnd(44)} ${ms(firstLogin.cliMs).padStart(12)}`,
+    `    start → URL shown ${ms(login.beforeUrlMs)}, callback → exit ${ms(login.afterCallbackMs)}; the first login after the build: ${ms(firstLogin.cliMs)}`,
   )
   const rss = median(rssRuns)
   console.log(row('whoami peak RSS', `${rss.toFixed(0)} MB`, '≤ 80 MB', rss <= 80))
