@@ -98,7 +98,13 @@ describe('login with the hosted https client_id, then whoami, post, logout', () 
     const before = await keychainEntry(alice().did)
     expect(before).toBeDefined()
 
-    const { code, stdout, stderr } = await e2e.run(['logout', '--json'])
+    // Without the sandbox's handle resolver, as on a person's machine: the
+    // OAuth client then builds the SSRF-safe DNS/HTTPS one, whose undici agent
+    // the bundle loads only when it is made (scripts/build.mjs).
+    const { code, stdout, stderr } = await e2e.run(
+      ['logout', '--json'],
+      e2e.env({ ATOAUTH_HANDLE_RESOLVER: undefined }),
+    )
     expect(code, stderr).toBe(0)
     expect(JSON.parse(stdout)).toEqual({ did: alice().did, handle: 'alice.test', revoked: true })
     expect(await keychainEntry(alice().did)).toBeUndefined()
