@@ -87,6 +87,9 @@ export async function warmRequest(
   if (!(expiresAt - Date.now() > MIN_REMAINING_MS)) return undefined
   const alg = dpopJwk.kty === 'EC' ? ALGORITHMS[dpopJwk.crv ?? ''] : undefined
   if (tokenSet.token_type !== 'DPoP' || !alg) return undefined
+  // node:http ignores the proxy Node's fetch takes from the environment
+  // (NODE_USE_ENV_PROXY): the library's path, over fetch, goes through it.
+  if (process.env.NODE_USE_ENV_PROXY) return undefined
   const url = new URL(request.path, tokenSet.aud)
   const nonces = openOAuthCache<string>(settings.cacheDir, 'dpopNonces')
   const send = async (nonce: string | undefined) => {
@@ -106,10 +109,13 @@ export async function warmRequest(
     return { response, next }
   }
 
-  const first = await send(await nonces.get(url.origin))
+  const sent = await nonces.get(url.origin)
+  const first = await send(sent)
   if (first.response.status !== 401) return { response: first.response, tokenSet }
-  // RFC 9449 §9: the server wants a (fresh) nonce; one retry, as the library does.
-  if (isUseDpopNonce(first.response) && first.next) {
+  // RFC 9449 §9: the server wants a (fresh) nonce; one retry with a new one,
+  // as the library does. A 401 means the request was not carried out, so the
+  // full path may send it again (after a refresh, if the token was refused).
+  if (isUseDpopNonce(first.response) && first.next && first.next !== sent) {
     const second = await send(first.next)
     if (second.response.status !== 401) return { response: second.response, tokenSet }
   }
@@ -125,7 +131,11 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
-/** One request, its response read in full, on a connection of its own. */
+/**
+ * One request, its response read in full, on a connection of its own.
+ * Failures look like fetch's: Ctrl-C rejects with the signal's reason, any
+ * other failure with TypeError('fetch failed') and the cause (exit code 4).
+ */
 async function sendOnce(
   url: URL,
   options: {
@@ -142,11 +152,17 @@ async function sendOnce(
       ? process.getBuiltinModule('node:https')
       : process.getBuiltinModule('node:http')
   const { method, headers, body, signal } = options
-  const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    request(url, { method, headers, signal, agent: false }, resolve).on('error', reject).end(body)
-  })
+  let res: IncomingMessage
   const chunks: Buffer[] = []
-  for await (const chunk of res) chunks.push(chunk as Buffer)
+  try {
+    res = await new Promise<IncomingMessage>((resolve, reject) => {
+      request(url, { method, headers, signal, agent: false }, resolve).on('error', reject).end(body)
+    })
+    for await (const chunk of res) chunks.push(chunk as Buffer)
+  } catch (err) {
+    if (signal.aborted) throw signal.reason
+    throw new TypeError('fetch failed', { cause: err })
+  }
   const received = Buffer.concat(chunks)
   const status = res.statusCode ?? 0
   return {

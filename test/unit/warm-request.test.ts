@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { CancelledError, ExitCode, toAtoauthError } from '../../src/errors.ts'
 import { type SavedSession, warmRequest } from '../../src/oauth/warm-request.ts'
 import { resolveSettings } from '../../src/settings.ts'
 import { openOAuthCache } from '../../src/store/disk-cache.ts'
@@ -216,6 +217,65 @@ describe('warmRequest', () => {
     expect(
       await warmRequest(settings, saved, { method: 'GET', path: '/x' }, AbortSignal.timeout(5000)),
     ).toBeUndefined()
+    expect(server.seen).toHaveLength(0)
+  })
+
+  it('a connection cut mid-answer fails like fetch: a network failure, exit 4', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' })
+      res.write('{"did":')
+      setTimeout(() => res.socket?.destroy(), 20)
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    close = () => new Promise((r) => server.close(r))
+    const { settings } = await setup({ nonce: 'n' })
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    const failure = await warmRequest(
+      settings,
+      savedSession(url),
+      { method: 'GET', path: '/x' },
+      AbortSignal.timeout(5000),
+    ).catch((err: unknown) => err)
+    expect(failure).toBeInstanceOf(TypeError)
+    expect(toAtoauthError(failure).exitCode).toBe(ExitCode.network)
+  })
+
+  it('Ctrl-C while waiting rejects with the cancellation itself (exit 130)', async () => {
+    const server = createServer(() => {}) // never answers
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    close = () => {
+      server.closeAllConnections()
+      return new Promise((r) => server.close(r))
+    }
+    const { settings } = await setup({ nonce: 'n' })
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    const cancel = new AbortController()
+    setTimeout(() => cancel.abort(new CancelledError()), 50)
+    const failure = await warmRequest(
+      settings,
+      savedSession(url),
+      { method: 'GET', path: '/x' },
+      cancel.signal,
+    ).catch((err: unknown) => err)
+    expect(failure).toBeInstanceOf(CancelledError)
+    expect(toAtoauthError(failure).exitCode).toBe(ExitCode.cancelled)
+  })
+
+  it('leaves a proxied environment (NODE_USE_ENV_PROXY) to the full path, whose fetch uses it', async () => {
+    const { server, settings } = await setup({ nonce: 'n' })
+    process.env.NODE_USE_ENV_PROXY = '1'
+    try {
+      expect(
+        await warmRequest(
+          settings,
+          savedSession(server.url),
+          { method: 'GET', path: '/x' },
+          AbortSignal.timeout(5000),
+        ),
+      ).toBeUndefined()
+    } finally {
+      delete process.env.NODE_USE_ENV_PROXY
+    }
     expect(server.seen).toHaveLength(0)
   })
 })
