@@ -5,4 +5,12 @@ import module from 'node:module'
 
 module.enableCompileCache?.()
 const { main, exitWith } = await import('../dist/cli.js')
-await exitWith(await main(process.argv))
+let code = 1
+try {
+  code = await main(process.argv)
+} catch (err) {
+  // A bug: say so, and still leave (exitWith knows when Node's exit would hang).
+  console.error(err)
+} finally {
+  await exitWith(code)
+}

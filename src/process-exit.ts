@@ -1,22 +1,27 @@
 // How atoauth's process ends. Normally it just ends when its work is done.
-// But a keychain call stuck inside the native library (an unlock prompt nobody
-// answers) holds one of libuv's threads, and Node's own exit — natural or
-// process.exit() — waits for that thread for as long as the call lasts.
-// Once such a call was given up on, atoauth leaves by replacing itself with a
-// shell that exits with the same code: nothing waits for the stuck thread.
+// But a keychain call inside the native library holds one of libuv's threads
+// until it returns (an unlock prompt nobody answers: for ever), and Node's
+// own exit — natural or process.exit() — waits for that thread. So while such
+// a call is under way (given up on after its time limit, or cut short by
+// Ctrl-C), atoauth leaves by replacing itself with a shell that exits with
+// the same code: nothing waits for the thread.
 import { existsSync } from 'node:fs'
 
-let stuckNativeCall = false
+/** Native calls started and not yet returned, given up on or not. */
+let nativeCallsUnderWay = 0
 
-/** A native call was abandoned: the normal exit would wait for it. */
-export function noteStuckNativeCall(): void {
-  stuckNativeCall = true
+/** Runs a call that holds a libuv thread; the process can leave while it does. */
+export function trackNativeCall<T>(call: Promise<T>): Promise<T> {
+  nativeCallsUnderWay++
+  return call.finally(() => {
+    nativeCallsUnderWay--
+  })
 }
 
 /** Ends the process with `code` once its output is written. */
 export async function exitWith(code: number): Promise<void> {
   process.exitCode = code
-  if (!stuckNativeCall) return
+  if (nativeCallsUnderWay === 0) return
   // Pipes are asynchronous on some platforms: let the last output reach them.
   await Promise.all([flushed(process.stdout), flushed(process.stderr)])
   exitNow(code)
@@ -24,7 +29,7 @@ export async function exitWith(code: number): Promise<void> {
 
 /** Ends the process with `code` at once (Ctrl-C pressed twice, say). */
 export function exitNow(code: number): never {
-  if (!stuckNativeCall) process.exit(code)
+  if (nativeCallsUnderWay === 0) process.exit(code)
   if (typeof process.execve === 'function' && existsSync('/bin/sh')) {
     process.execve('/bin/sh', ['sh', '-c', `exit ${code}`])
   }

@@ -7,7 +7,7 @@
 // fall back to another store.
 import type { AsyncEntry } from '@napi-rs/keyring'
 import { StorageUnavailableError } from '../errors.js'
-import { noteStuckNativeCall } from '../process-exit.js'
+import { trackNativeCall } from '../process-exit.js'
 import { diagnoseKeychainFailure } from './keychain-trouble.js'
 
 /** One keychain entry per account name, under a fixed service. */
@@ -69,10 +69,12 @@ export class NativeKeyring implements Keyring {
 
   async #call<T>(account: string, operation: (entry: AsyncEntry) => Promise<T>): Promise<T> {
     try {
-      // After a stuck call the keychain is not asked again: the next call
-      // would most likely wait behind the first.
-      if (stuck) throw stuck
-      return await withinTimeLimit(operation(await this.#entry(account)))
+      return await oneAtATime(async () => {
+        // After a stuck call the keychain is not asked again: the next call
+        // would most likely wait behind the first.
+        if (stuck) throw stuck
+        return withinTimeLimit(trackNativeCall(operation(await this.#entry(account))))
+      })
     } catch (err) {
       const trouble = diagnoseKeychainFailure(err, {
         timedOut: err instanceof KeyringCallTimeout,
@@ -90,6 +92,16 @@ export class NativeKeyring implements Keyring {
     const key = `${this.#service}\0${account}`
     let entry = entries.get(key)
     if (!entry) {
+      if (process.platform === 'linux') {
+        const { sessionBusAnswers } = await import('./session-bus.js')
+        // Once per process: a silent bus stays silent, and fails every call.
+        busAnswers ??= sessionBusAnswers(
+          process.env.DBUS_SESSION_BUS_ADDRESS,
+          CALL_TIMEOUT_MS,
+          () => new KeyringCallTimeout(CALL_TIMEOUT_MS / 1000),
+        )
+        await busAnswers
+      }
       const { AsyncEntry } = await import('@napi-rs/keyring')
       // On Linux, pin the Secret Service: the default fallback (the kernel
       // keyring) silently loses every session at reboot.
@@ -107,15 +119,30 @@ export class NativeKeyring implements Keyring {
  */
 const entries = new Map<string, AsyncEntry>()
 
+/** Whether the session bus answered its handshake (asked before the first entry). */
+let busAnswers: Promise<void> | undefined
+
 /** The call that did not come back in time, once there was one. */
 let stuck: KeyringCallTimeout | undefined
+
+/**
+ * Keychain calls run one after another: a keyring that hangs then holds one
+ * of libuv's four threads, not all of them (doctor reads several accounts at
+ * once, and its network checks need the others).
+ */
+let lastCall: Promise<unknown> = Promise.resolve()
+
+function oneAtATime<T>(call: () => Promise<T>): Promise<T> {
+  const next = lastCall.then(call, call)
+  lastCall = next.catch(() => {})
+  return next
+}
 
 function withinTimeLimit<T>(call: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeLimit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       stuck = new KeyringCallTimeout(CALL_TIMEOUT_MS / 1000)
-      noteStuckNativeCall()
       reject(stuck)
     }, CALL_TIMEOUT_MS)
   })

@@ -2,9 +2,11 @@
 // keyring, a Secret Service that never answers — atoauth fails closed: exit 5,
 // `keychain_unavailable` naming the cause and its fix, nothing stored anywhere
 // else, no browser, and no hang. Each situation is real: a private D-Bus
-// session bus with nothing on it, a real gnome-keyring locked on it, or a
-// process that owns a name there and never replies (test/support/secret-service.ts).
+// session bus with nothing on it, a real gnome-keyring locked on it, a
+// process that owns a name there and never replies (test/support/secret-service.ts),
+// or a bus socket that never answers at all.
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -64,6 +66,29 @@ const troubles: Trouble[] = [
     async setUp() {
       const bus = await PrivateBus.start()
       return { env: bus.env(), close: () => bus.close() }
+    },
+  },
+  {
+    // A hung dbus-daemon: the keyring library would block Node's main thread
+    // on this connection for ever; atoauth asks the bus first, bounded.
+    name: 'a session bus that accepts connections and never answers',
+    reason: 'no_answer',
+    message: /no answer within 3 s/,
+    hint: /running and unlocked/,
+    async setUp() {
+      const dir = await mkdtemp(join(tmpdir(), 'atoauth-hung-bus-'))
+      const path = join(dir, 'bus')
+      const held: Socket[] = []
+      const server = createServer((socket) => void held.push(socket))
+      await new Promise<void>((r) => server.listen(path, r))
+      return {
+        env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}` },
+        async close() {
+          for (const socket of held) socket.destroy()
+          await new Promise((r) => server.close(r))
+          await rm(dir, { recursive: true, force: true })
+        },
+      }
     },
   },
   {

@@ -16,12 +16,12 @@ beforeEach(async () => {
 })
 afterEach(() => rm(dir, { recursive: true, force: true }))
 
-/** A process that starts a read that never ends, writes its output, then leaves. */
+/** A process that starts a call that never returns (tracked as a native one), then leaves. */
 function run(body: string) {
   const script = `
     import { readFile } from 'node:fs'
-    import { exitWith, noteStuckNativeCall } from ${JSON.stringify(processExit)}
-    readFile(${JSON.stringify(join(dir, 'fifo'))}, () => {})
+    import { exitNow, exitWith, trackNativeCall } from ${JSON.stringify(processExit)}
+    trackNativeCall(new Promise((done) => readFile(${JSON.stringify(join(dir, 'fifo'))}, done)))
     ${body}`
   // The time limit only ends a hung process (SIGTERM) so that the test fails.
   return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
@@ -34,11 +34,16 @@ describe('exitWith', () => {
   it('leaves with its code and its output written, although a thread is stuck', () => {
     const result = run(`
       process.stdout.write('{"error":{"code":"storage_unavailable"}}\\n')
-      noteStuckNativeCall()
       await exitWith(5)`)
     expect(result.signal).toBeNull()
     expect(result.status).toBe(5)
     expect(result.stdout).toBe('{"error":{"code":"storage_unavailable"}}\n')
+  }, 15_000)
+
+  it('Ctrl-C (exitNow) during the call leaves at once with its code', () => {
+    const result = run('setTimeout(() => exitNow(130), 50)')
+    expect(result.signal).toBeNull()
+    expect(result.status).toBe(130)
   }, 15_000)
 
   it('with no stuck call, lets the process end by itself with the code', () => {
