@@ -5,20 +5,31 @@
 // the DID again, the handle in its document, the PDS's protected-resource
 // metadata and the issuer's metadata, each time bypassing its caches. When
 // the account is the one this login started from, those are the very URLs
-// this process fetched a moment earlier, in the same login. Asking again
-// costs three or four round trips and tells nothing new, so this fetch
-// answers a repeated GET from what this login already received.
+// this process fetched shortly before, in the same login. Asking again costs
+// three or four round trips and tells nothing new, so this fetch answers a
+// repeated GET from what this login received less than a minute ago.
 //
 // What it does not do: keep anything past the login (it lives with the
-// login's OAuth client), or answer anything but a GET that succeeded. A token
-// for another account than the one asked for resolves other URLs, and those
-// are fetched fresh, so the issuer check still does its job.
+// login's OAuth client), answer anything but a GET that succeeded, or answer
+// from a reply older than a minute (a person who took longer in the browser
+// gets the library's fresh reads). A token for another account than the one
+// asked for has another DID document and handle, and those are fetched fresh,
+// so the issuer check still does its job.
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
 
-type Received = { status: number; statusText: string; headers: Headers; body: ArrayBuffer }
+type Received = {
+  at: number
+  status: number
+  statusText: string
+  headers: Headers
+  body: ArrayBuffer
+}
 
-export function rememberLookups(fetch: Fetch): Fetch {
+/** How long a reply stays fresh enough for the issuer check. */
+export const LOOKUP_MAX_AGE_MS = 60_000
+
+export function rememberLookups(fetch: Fetch, now: () => number = Date.now): Fetch {
   const received = new Map<string, Promise<Received | undefined>>()
   return async (input, init) => {
     // Read without building a Request: that would take over a POST's body.
@@ -26,14 +37,16 @@ export function rememberLookups(fetch: Fetch): Fetch {
     if (method !== 'GET') return fetch(input, init)
     const url = input instanceof Request ? input.url : String(input)
     const earlier = await received.get(url)
-    if (earlier) return replay(earlier)
+    if (earlier && now() - earlier.at < LOOKUP_MAX_AGE_MS) return replay(earlier)
     const response = await fetch(input, init)
     if (response.ok) {
+      const at = now()
       const copy = response
         .clone()
         .arrayBuffer()
         .then(
           (body): Received => ({
+            at,
             status: response.status,
             statusText: response.statusText,
             headers: new Headers(response.headers),

@@ -1,7 +1,7 @@
 // A login answers a repeated GET (the issuer check re-reading what resolution
 // read) from what it already received, and nothing else.
 import { describe, expect, it } from 'vitest'
-import { rememberLookups } from '../../src/oauth/login-lookups.ts'
+import { LOOKUP_MAX_AGE_MS, rememberLookups } from '../../src/oauth/login-lookups.ts'
 
 /** A fetch that counts what reaches it and answers from `answer`. */
 function server(answer: (url: string, method: string, body: string) => Response) {
@@ -64,6 +64,20 @@ describe('rememberLookups', () => {
       'POST https://pds.example/oauth/par client_id=x',
       'POST https://pds.example/oauth/token code=y',
     ])
+  })
+
+  it('asks again once the reply is a minute old (a slow person in the browser)', async () => {
+    let clock = 0
+    const { seen, fetch } = server(() => json({}))
+    const lookups = rememberLookups(fetch, () => clock)
+    const url = 'https://plc.example/did:plc:alice'
+    await lookups(url)
+    clock = LOOKUP_MAX_AGE_MS - 1
+    await lookups(url)
+    expect(seen).toHaveLength(1)
+    clock = LOOKUP_MAX_AGE_MS
+    await lookups(url)
+    expect(seen).toHaveLength(2)
   })
 
   it('does not remember a failure: the next GET asks again', async () => {
