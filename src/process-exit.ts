@@ -5,13 +5,28 @@
 // a call is under way (given up on after its time limit, or cut short by
 // Ctrl-C), atoauth leaves by replacing itself with a shell that exits with
 // the same code: nothing waits for the thread.
-import { existsSync } from 'node:fs'
+import { existsSync, writeSync } from 'node:fs'
 
 /** Native calls started and not yet returned, given up on or not. */
 let nativeCallsUnderWay = 0
 
+let crashesHandled = false
+
 /** Runs a call that holds a libuv thread; the process can leave while it does. */
 export function trackNativeCall<T>(call: Promise<T>): Promise<T> {
+  if (!crashesHandled) {
+    crashesHandled = true
+    // A crash (a bug, an EPIPE on stdout) would take Node's own exit path,
+    // which waits for the thread as well: report it, and leave as above.
+    process.on('uncaughtException', (err) => {
+      try {
+        writeSync(2, `${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+      } catch {
+        // stderr is gone too: leave all the same.
+      }
+      exitNow(1)
+    })
+  }
   nativeCallsUnderWay++
   return call.finally(() => {
     nativeCallsUnderWay--

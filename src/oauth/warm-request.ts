@@ -87,9 +87,10 @@ export async function warmRequest(
   if (!(expiresAt - Date.now() > MIN_REMAINING_MS)) return undefined
   const alg = dpopJwk.kty === 'EC' ? ALGORITHMS[dpopJwk.crv ?? ''] : undefined
   if (tokenSet.token_type !== 'DPoP' || !alg) return undefined
-  // node:http ignores the proxy Node's fetch takes from the environment
-  // (NODE_USE_ENV_PROXY): the library's path, over fetch, goes through it.
-  if (process.env.NODE_USE_ENV_PROXY) return undefined
+  // Our agent-less requests would skip the proxy Node takes from the
+  // environment (NODE_USE_ENV_PROXY=1 or --use-env-proxy); the library's
+  // path goes through it.
+  if (nodeUsesEnvProxy()) return undefined
   const url = new URL(request.path, tokenSet.aud)
   const nonces = openOAuthCache<string>(settings.cacheDir, 'dpopNonces')
   const send = async (nonce: string | undefined) => {
@@ -120,6 +121,11 @@ export async function warmRequest(
     if (second.response.status !== 401) return { response: second.response, tokenSet }
   }
   return undefined
+}
+
+function nodeUsesEnvProxy(): boolean {
+  const { globalAgent } = process.getBuiltinModule('node:http')
+  return Boolean((globalAgent as { options?: { proxyEnv?: unknown } }).options?.proxyEnv)
 }
 
 function isUseDpopNonce(response: PlainResponse): boolean {

@@ -92,11 +92,12 @@ export class NativeKeyring implements Keyring {
     const key = `${this.#service}\0${account}`
     let entry = entries.get(key)
     if (!entry) {
-      if (process.platform === 'linux') {
+      // The platforms whose keychain is the Secret Service, over D-Bus.
+      if (process.platform === 'linux' || process.platform === 'freebsd') {
         const { sessionBusAnswers } = await import('./session-bus.js')
         // Once per process: a silent bus stays silent, and fails every call.
         busAnswers ??= sessionBusAnswers(
-          process.env.DBUS_SESSION_BUS_ADDRESS,
+          process.env,
           CALL_TIMEOUT_MS,
           () => new KeyringCallTimeout(CALL_TIMEOUT_MS / 1000),
         )

@@ -7,54 +7,87 @@
 // atoauth opens the bus's socket itself and waits, bounded, for the answer to
 // the first step of the D-Bus handshake (AUTH). Any answer will do; the
 // keyring library then does the real work.
+import { isUtf8 } from 'node:buffer'
 import { createConnection } from 'node:net'
+import { join } from 'node:path'
 
-/** The socket of the first unix: address in DBUS_SESSION_BUS_ADDRESS, if any. */
-export function sessionBusSocket(address: string | undefined): string | undefined {
-  for (const entry of (address ?? '').split(';')) {
-    const [transport, params] = [
-      entry.slice(0, entry.indexOf(':')),
-      entry.slice(entry.indexOf(':') + 1),
-    ]
-    if (transport !== 'unix') continue
-    for (const pair of params.split(',')) {
-      const [key, value = ''] = pair.split('=', 2) as [string, string?]
-      // D-Bus escapes bytes in values as %xx.
-      if (key === 'path') return decodeURIComponent(value)
-      if (key === 'abstract') return `\0${decodeURIComponent(value)}`
+/**
+ * The unix sockets libdbus would try, in its order: those of the
+ * DBUS_SESSION_BUS_ADDRESS addresses (path or abstract), or without one,
+ * $XDG_RUNTIME_DIR/bus (cron, SSH, tmux often have only the latter).
+ */
+export function sessionBusSockets(env: NodeJS.ProcessEnv): string[] {
+  const address = env.DBUS_SESSION_BUS_ADDRESS
+  if (address === undefined || address === '') {
+    return env.XDG_RUNTIME_DIR ? [join(env.XDG_RUNTIME_DIR, 'bus')] : []
+  }
+  const sockets: string[] = []
+  for (const entry of address.split(';')) {
+    const colon = entry.indexOf(':')
+    if (entry.slice(0, colon) !== 'unix') continue
+    for (const pair of entry.slice(colon + 1).split(',')) {
+      const equals = pair.indexOf('=')
+      if (equals < 0) continue
+      const [key, value] = [pair.slice(0, equals), unescapeValue(pair.slice(equals + 1))]
+      if (value === undefined) continue
+      if (key === 'path') sockets.push(value)
+      if (key === 'abstract') sockets.push(`\0${value}`)
     }
   }
-  return undefined
+  return sockets
+}
+
+/** D-Bus escapes bytes in values as %xx; undefined if they are not UTF-8 text. */
+function unescapeValue(value: string): string | undefined {
+  const bytes: number[] = []
+  for (let i = 0; i < value.length; i++) {
+    const hex = value[i] === '%' ? value.slice(i + 1, i + 3) : ''
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(Number.parseInt(hex, 16))
+      i += 2
+    } else {
+      bytes.push(...Buffer.from(value[i] as string, 'utf8'))
+    }
+  }
+  const buffer = Buffer.from(bytes)
+  return isUtf8(buffer) ? buffer.toString('utf8') : undefined
 }
 
 /**
- * Resolves once the bus has answered AUTH (or when there is no unix socket to
- * ask: the library reports a missing bus itself, at once); rejects with
- * `onSilence()` if it says nothing within `timeoutMs`. A refused connection
- * resolves too: the library fails on it quickly, with its own diagnosis.
+ * Resolves once a bus has answered AUTH, or when there is no socket it could
+ * connect to (the library reports a missing bus itself, at once); rejects
+ * with `onSilence()` if the one it connected to says nothing in `timeoutMs`.
  */
-export function sessionBusAnswers(
-  address: string | undefined,
+export async function sessionBusAnswers(
+  env: NodeJS.ProcessEnv,
   timeoutMs: number,
   onSilence: () => Error,
 ): Promise<void> {
-  const socketPath = sessionBusSocket(address)
-  if (socketPath === undefined) return Promise.resolve()
-  return new Promise((resolve, reject) => {
+  for (const socketPath of sessionBusSockets(env)) {
+    if (await answers(socketPath, timeoutMs, onSilence)) return
+  }
+}
+
+/** True if it answered, false if it could not be reached; rejects on silence. */
+function answers(socketPath: string, timeoutMs: number, onSilence: () => Error) {
+  return new Promise<boolean>((resolve, reject) => {
     const socket = createConnection({ path: socketPath })
-    const done = (err?: Error) => {
+    let connected = false
+    const done = (result: boolean | Error) => {
       clearTimeout(timer)
       socket.destroy()
-      if (err) reject(err)
-      else resolve()
+      if (result instanceof Error) reject(result)
+      else resolve(result)
     }
     const timer = setTimeout(() => done(onSilence()), timeoutMs)
     socket.on('connect', () => {
+      connected = true
       const uid = String(process.getuid?.() ?? 0)
       socket.write(`\0AUTH EXTERNAL ${Buffer.from(uid).toString('hex')}\r\n`)
     })
-    socket.once('data', () => done())
-    socket.on('error', () => done())
-    socket.on('close', () => done())
+    socket.once('data', () => done(true))
+    // Unreachable: the next address, as libdbus does. Closed after connecting: it answered.
+    socket.on('error', () => done(connected))
+    socket.on('close', () => done(connected))
   })
 }

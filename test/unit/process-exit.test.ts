@@ -46,6 +46,13 @@ describe('exitWith', () => {
     expect(result.status).toBe(130)
   }, 15_000)
 
+  it('a crash during the call is reported, and the process still leaves (exit 1)', () => {
+    const result = run("setTimeout(() => { throw new Error('boom') }, 50)")
+    expect(result.signal).toBeNull()
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain('Error: boom')
+  }, 15_000)
+
   it('with no stuck call, lets the process end by itself with the code', () => {
     const result = spawnSync(
       process.execPath,

@@ -4,20 +4,28 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { sessionBusAnswers, sessionBusSocket } from '../../src/store/session-bus.ts'
+import { sessionBusAnswers, sessionBusSockets } from '../../src/store/session-bus.ts'
 
-describe('sessionBusSocket', () => {
-  it('reads the first unix address, path or abstract, unescaping %xx', () => {
-    expect(sessionBusSocket('unix:path=/run/user/1000/bus')).toBe('/run/user/1000/bus')
-    expect(sessionBusSocket('unix:path=/tmp/a%20b,guid=0123')).toBe('/tmp/a b')
-    expect(sessionBusSocket('unix:abstract=/tmp/dbus-X,guid=9')).toBe('\0/tmp/dbus-X')
-    expect(sessionBusSocket('tcp:host=x,port=1;unix:path=/b')).toBe('/b')
+const sockets = (DBUS_SESSION_BUS_ADDRESS?: string, XDG_RUNTIME_DIR?: string) =>
+  sessionBusSockets({ DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR })
+
+describe('sessionBusSockets', () => {
+  it('reads the unix addresses in order, path or abstract, unescaping %xx', () => {
+    expect(sockets('unix:path=/run/user/1000/bus')).toEqual(['/run/user/1000/bus'])
+    expect(sockets('unix:path=/tmp/a%20b=c,guid=0123')).toEqual(['/tmp/a b=c'])
+    expect(sockets('unix:abstract=/tmp/dbus-X,guid=9')).toEqual(['\0/tmp/dbus-X'])
+    expect(sockets('tcp:host=x,port=1;unix:path=/b;unix:path=/c')).toEqual(['/b', '/c'])
   })
 
-  it('has nothing to ask without a unix address', () => {
-    expect(sessionBusSocket(undefined)).toBeUndefined()
-    expect(sessionBusSocket('')).toBeUndefined()
-    expect(sessionBusSocket('tcp:host=localhost,port=5000')).toBeUndefined()
+  it('without an address, asks where libdbus looks: $XDG_RUNTIME_DIR/bus', () => {
+    expect(sockets(undefined, '/run/user/1000')).toEqual(['/run/user/1000/bus'])
+    expect(sockets('', '/run/user/1000')).toEqual(['/run/user/1000/bus'])
+    expect(sockets(undefined, undefined)).toEqual([])
+  })
+
+  it('skips what it cannot ask: other transports, bytes that are not text', () => {
+    expect(sockets('tcp:host=localhost,port=5000', '/run/user/1')).toEqual([])
+    expect(sockets('unix:path=/tmp/%ff')).toEqual([])
   })
 })
 
@@ -45,26 +53,42 @@ describe('sessionBusAnswers', () => {
       })
     })
     await new Promise<void>((r) => server?.listen(path, r))
-    return { address: `unix:path=${path}`, seen }
+    return { env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}` }, seen, path }
   }
 
   const silence = () => new Error('silent')
 
   it('resolves when the bus answers the handshake, which starts as D-Bus wants', async () => {
-    const { address, seen } = await bus(true)
-    await expect(sessionBusAnswers(address, 2_000, silence)).resolves.toBeUndefined()
+    const { env, seen } = await bus(true)
+    await expect(sessionBusAnswers(env, 2_000, silence)).resolves.toBeUndefined()
     expect(seen.join('')).toMatch(/^\0AUTH EXTERNAL [0-9a-f]+\r\n$/)
   })
 
   it('rejects when the bus accepts the connection and says nothing', async () => {
-    const { address } = await bus(false)
-    await expect(sessionBusAnswers(address, 200, silence)).rejects.toThrow('silent')
+    const { env } = await bus(false)
+    await expect(sessionBusAnswers(env, 200, silence)).rejects.toThrow('silent')
+  })
+
+  it('finds a silent bus at $XDG_RUNTIME_DIR/bus when no address is set', async () => {
+    const { path } = await bus(false)
+    const env = { XDG_RUNTIME_DIR: join(path, '..') }
+    await expect(sessionBusAnswers(env, 200, silence)).rejects.toThrow('silent')
+  })
+
+  it('goes on to the next address when one cannot be reached, as libdbus does', async () => {
+    const { path } = await bus(false)
+    const env = { DBUS_SESSION_BUS_ADDRESS: `unix:path=/nonexistent/bus;unix:path=${path}` }
+    await expect(sessionBusAnswers(env, 200, silence)).rejects.toThrow('silent')
   })
 
   it('leaves a missing bus to the keyring library, which names it', async () => {
-    await expect(sessionBusAnswers(undefined, 200, silence)).resolves.toBeUndefined()
+    await expect(sessionBusAnswers({}, 200, silence)).resolves.toBeUndefined()
     await expect(
-      sessionBusAnswers('unix:path=/nonexistent/atoauth-bus', 200, silence),
+      sessionBusAnswers(
+        { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/atoauth-bus' },
+        200,
+        silence,
+      ),
     ).resolves.toBeUndefined()
   })
 })

@@ -2,7 +2,7 @@
 // proof the way a resource server does (RFC 9449 §4.3).
 import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto'
 import { mkdtemp } from 'node:fs/promises'
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer, globalAgent, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -261,9 +261,11 @@ describe('warmRequest', () => {
     expect(toAtoauthError(failure).exitCode).toBe(ExitCode.cancelled)
   })
 
-  it('leaves a proxied environment (NODE_USE_ENV_PROXY) to the full path, whose fetch uses it', async () => {
+  it('leaves a proxied Node (NODE_USE_ENV_PROXY, --use-env-proxy) to the full path, whose fetch uses it', async () => {
     const { server, settings } = await setup({ nonce: 'n' })
-    process.env.NODE_USE_ENV_PROXY = '1'
+    // What Node sets up at start when either turns its proxy support on.
+    const options = (globalAgent as unknown as { options: { proxyEnv?: unknown } }).options
+    options.proxyEnv = { HTTPS_PROXY: 'http://127.0.0.1:9' }
     try {
       expect(
         await warmRequest(
@@ -274,7 +276,7 @@ describe('warmRequest', () => {
         ),
       ).toBeUndefined()
     } finally {
-      delete process.env.NODE_USE_ENV_PROXY
+      options.proxyEnv = undefined
     }
     expect(server.seen).toHaveLength(0)
   })
