@@ -2,14 +2,14 @@
 // proof the way a resource server does (RFC 9449 §4.3).
 import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto'
 import { mkdtemp } from 'node:fs/promises'
-import { createServer, globalAgent, type IncomingMessage } from 'node:http'
+import { createServer, globalAgent, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CancelledError, ExitCode, toAtoauthError } from '../../src/errors.ts'
 import { type SavedSession, warmRequest } from '../../src/oauth/warm-request.ts'
-import { resolveSettings } from '../../src/settings.ts'
+import { resolveSettings, type Settings } from '../../src/settings.ts'
 import { openOAuthCache } from '../../src/store/disk-cache.ts'
 import { VERSION } from '../../src/version.ts'
 
@@ -70,9 +70,23 @@ async function resourceServer(options: { nonce: string; status?: number }) {
       }),
     )
   })
+  return { url: await listen(server), seen }
+}
+
+/** Servers to close after each test. */
+const servers: Server[] = []
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((r) => server.close(r))
+  }
+})
+
+/** Starts `server` on loopback until the test ends; its base URL. */
+async function listen(server: Server): Promise<string> {
+  servers.push(server)
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
-  return { url, seen, close: () => new Promise((r) => server.close(r)) }
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
 }
 
 function savedSession(aud: string, expiresInMs = 3_600_000, namedCurve = 'P-256'): SavedSession {
@@ -90,27 +104,28 @@ function savedSession(aud: string, expiresInMs = 3_600_000, namedCurve = 'P-256'
   }
 }
 
-let close: (() => Promise<unknown>) | undefined
-afterEach(async () => close?.())
-
 async function setup(options: { nonce: string; status?: number }) {
   const server = await resourceServer(options)
-  close = server.close
   const cacheDir = await mkdtemp(join(tmpdir(), 'atoauth-warm-'))
   const settings = resolveSettings({}, { ATOAUTH_CACHE_DIR: cacheDir })
   return { server, settings, cacheDir }
+}
+
+/** A GET through the warm path, as whoami sends one. */
+function warmGet(
+  settings: Settings,
+  saved: SavedSession,
+  path = '/x',
+  signal = AbortSignal.timeout(5000),
+) {
+  return warmRequest(settings, saved, { method: 'GET', path }, signal)
 }
 
 describe('warmRequest', () => {
   it('signs a valid ES256 DPoP proof bound to the token, learns the nonce, then needs one request', async () => {
     const { server, settings, cacheDir } = await setup({ nonce: 'n-1' })
     const saved = savedSession(server.url)
-    const first = await warmRequest(
-      settings,
-      saved,
-      { method: 'GET', path: '/xrpc/x.y.z?a=1' },
-      AbortSignal.timeout(5000),
-    )
+    const first = await warmGet(settings, saved, '/xrpc/x.y.z?a=1')
     expect(first?.response.status).toBe(200)
     expect(await first?.response.json()).toEqual({
       auth: `DPoP ${ACCESS_TOKEN}`,
@@ -138,12 +153,7 @@ describe('warmRequest', () => {
     ).toBe('n-1')
 
     // The next run starts with the cached nonce: one request.
-    await warmRequest(
-      settings,
-      saved,
-      { method: 'GET', path: '/xrpc/x.y.z' },
-      AbortSignal.timeout(5000),
-    )
+    await warmGet(settings, saved, '/xrpc/x.y.z')
     expect(server.seen).toHaveLength(3)
   })
 
@@ -170,12 +180,7 @@ describe('warmRequest', () => {
 
   it('signs with secp256k1 keys too (ES256K), as the reference server prefers', async () => {
     const { server, settings } = await setup({ nonce: 'n' })
-    const warm = await warmRequest(
-      settings,
-      savedSession(server.url, 3_600_000, 'secp256k1'),
-      { method: 'GET', path: '/x' },
-      AbortSignal.timeout(5000),
-    )
+    const warm = await warmGet(settings, savedSession(server.url, 3_600_000, 'secp256k1'))
     expect(warm?.response.status).toBe(200)
     expect(
       server.seen.map((s) => [s.header.alg, (s.header.jwk as { crv: string }).crv, s.valid]),
@@ -187,36 +192,20 @@ describe('warmRequest', () => {
 
   it('leaves a token that expires within a minute to the full path, without a request', async () => {
     const { server, settings } = await setup({ nonce: 'n' })
-    expect(
-      await warmRequest(
-        settings,
-        savedSession(server.url, 30_000),
-        { method: 'GET', path: '/x' },
-        AbortSignal.timeout(5000),
-      ),
-    ).toBeUndefined()
+    expect(await warmGet(settings, savedSession(server.url, 30_000))).toBeUndefined()
     expect(server.seen).toHaveLength(0)
   })
 
   it('leaves a refused token to the full path', async () => {
     const { server, settings } = await setup({ nonce: 'n', status: 401 })
-    expect(
-      await warmRequest(
-        settings,
-        savedSession(server.url),
-        { method: 'GET', path: '/x' },
-        AbortSignal.timeout(5000),
-      ),
-    ).toBeUndefined()
+    expect(await warmGet(settings, savedSession(server.url))).toBeUndefined()
   })
 
   it('leaves keys it does not handle to the full path', async () => {
     const { server, settings } = await setup({ nonce: 'n' })
     const saved = savedSession(server.url)
     saved.dpopJwk.crv = 'P-521'
-    expect(
-      await warmRequest(settings, saved, { method: 'GET', path: '/x' }, AbortSignal.timeout(5000)),
-    ).toBeUndefined()
+    expect(await warmGet(settings, saved)).toBeUndefined()
     expect(server.seen).toHaveLength(0)
   })
 
@@ -226,37 +215,22 @@ describe('warmRequest', () => {
       res.write('{"did":')
       setTimeout(() => res.socket?.destroy(), 20)
     })
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-    close = () => new Promise((r) => server.close(r))
+    const url = await listen(server)
     const { settings } = await setup({ nonce: 'n' })
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
-    const failure = await warmRequest(
-      settings,
-      savedSession(url),
-      { method: 'GET', path: '/x' },
-      AbortSignal.timeout(5000),
-    ).catch((err: unknown) => err)
+    const failure = await warmGet(settings, savedSession(url)).catch((err: unknown) => err)
     expect(failure).toBeInstanceOf(TypeError)
     expect(toAtoauthError(failure).exitCode).toBe(ExitCode.network)
   })
 
   it('Ctrl-C while waiting rejects with the cancellation itself (exit 130)', async () => {
     const server = createServer(() => {}) // never answers
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-    close = () => {
-      server.closeAllConnections()
-      return new Promise((r) => server.close(r))
-    }
+    const url = await listen(server)
     const { settings } = await setup({ nonce: 'n' })
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
     const cancel = new AbortController()
     setTimeout(() => cancel.abort(new CancelledError()), 50)
-    const failure = await warmRequest(
-      settings,
-      savedSession(url),
-      { method: 'GET', path: '/x' },
-      cancel.signal,
-    ).catch((err: unknown) => err)
+    const failure = await warmGet(settings, savedSession(url), '/x', cancel.signal).catch(
+      (err: unknown) => err,
+    )
     expect(failure).toBeInstanceOf(CancelledError)
     expect(toAtoauthError(failure).exitCode).toBe(ExitCode.cancelled)
   })
@@ -267,14 +241,7 @@ describe('warmRequest', () => {
     const options = (globalAgent as unknown as { options: { proxyEnv?: unknown } }).options
     options.proxyEnv = { HTTPS_PROXY: 'http://127.0.0.1:9' }
     try {
-      expect(
-        await warmRequest(
-          settings,
-          savedSession(server.url),
-          { method: 'GET', path: '/x' },
-          AbortSignal.timeout(5000),
-        ),
-      ).toBeUndefined()
+      expect(await warmGet(settings, savedSession(server.url))).toBeUndefined()
     } finally {
       options.proxyEnv = undefined
     }
