@@ -31,27 +31,38 @@ export async function runLogin(options: LoginFlowOptions, ctx: Context): Promise
   ])
   await checkIdentifier(options.identifier)
 
-  // Prove the keychain works before the person spends time in the browser.
+  // Prove the keychain works before the person spends time in the browser:
+  // signIn waits for this before its first authorization request (the
+  // account's lookups go on meanwhile).
   const secrets = await openStore(ctx, ctx.settings.storeKind)
-  await secrets.probe()
+  const storeWorks = secrets.probe()
+  storeWorks.catch(() => {}) // signIn awaits it
 
   const store = new ReplacementTrackingStore(new SecretSessionStore(secrets))
-  const { session, account, revoke } = await signIn(ctx, options, store)
-  const record: AccountRecord = { ...account, store: secrets.kind }
-
-  const { AccountIndex } = await import('../store/account-index.js')
+  let record: AccountRecord | undefined
   let previous: AccountRecord | undefined
-  try {
-    previous = await AccountIndex.update(ctx.settings.configDir, (index) => {
-      const found = index.accounts.find((a) => a.did === record.did)
-      index.upsert(record, { makeDefault: true })
-      return found
-    })
-  } catch (err) {
-    // A session nobody can find again must not stay valid at the server.
-    await revoke()
-    throw err
-  }
+  const { session } = await signIn(ctx, options, store, {
+    ready: storeWorks,
+    // What storing the account needs, loaded while the person is in the browser.
+    prepare: () =>
+      Promise.all([
+        import('../store/account-index.js'),
+        import('proper-lockfile'),
+        import('write-file-atomic'),
+      ]),
+    // A session nobody can find again must not stay valid: signIn revokes it if this throws.
+    finish: async ({ account }) => {
+      const { AccountIndex } = await import('../store/account-index.js')
+      const made: AccountRecord = { ...account, store: secrets.kind }
+      previous = await AccountIndex.update(ctx.settings.configDir, (index) => {
+        const found = index.accounts.find((a) => a.did === made.did)
+        index.upsert(made, { makeDefault: true })
+        return found
+      })
+      record = made
+    },
+  })
+  if (!record) throw new Error('signIn returned before the account was stored')
 
   // A new login replaces the account's previous session: end that one at the
   // server too, rather than leave a live refresh token behind.
@@ -62,7 +73,7 @@ export async function runLogin(options: LoginFlowOptions, ctx: Context): Promise
     replaced = await oldStore.get(record.did).catch(() => undefined)
     await oldStore.del(record.did).catch(() => {})
   }
-  if (replaced) await revokeReplacedSession(ctx, previous ?? account, replaced)
+  if (replaced) await revokeReplacedSession(ctx, previous ?? record, replaced)
 
   return {
     data: {
@@ -76,26 +87,43 @@ export async function runLogin(options: LoginFlowOptions, ctx: Context): Promise
   }
 }
 
-/** Remembers the session a new login overwrites, so that it can be revoked. */
+/**
+ * The login's view of the account's stored session: remembers the session a
+ * new login overwrites, so that it can be revoked, and keeps what it read and
+ * wrote, so that the OAuth client's checks and ours during the code exchange
+ * read the keychain once (each read is a D-Bus round trip to the keychain).
+ */
 class ReplacementTrackingStore implements NodeSavedSessionStore {
   readonly #inner: NodeSavedSessionStore
+  readonly #known = new Map<string, Promise<NodeSavedSession | undefined>>()
   replaced: NodeSavedSession | undefined
 
   constructor(inner: NodeSavedSessionStore) {
     this.#inner = inner
   }
 
-  get(did: string) {
-    return this.#inner.get(did)
+  get(did: string): Promise<NodeSavedSession | undefined> {
+    let known = this.#known.get(did)
+    if (!known) {
+      known = Promise.resolve(this.#inner.get(did))
+      this.#known.set(did, known)
+      // A failed read is tried again next time.
+      known.catch(() => this.#known.delete(did))
+    }
+    return known
   }
 
   async set(did: string, session: NodeSavedSession) {
-    const old = await Promise.resolve(this.#inner.get(did)).catch(() => undefined)
+    const old = await this.get(did).catch(() => undefined)
     if (old && old.tokenSet.refresh_token !== session.tokenSet.refresh_token) this.replaced ??= old
+    this.#known.delete(did)
     await this.#inner.set(did, session)
+    this.#known.set(did, Promise.resolve(session))
   }
 
-  del(did: string) {
-    return this.#inner.del(did)
+  async del(did: string) {
+    this.#known.delete(did)
+    await this.#inner.del(did)
+    this.#known.set(did, Promise.resolve(undefined))
   }
 }

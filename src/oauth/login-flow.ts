@@ -2,15 +2,24 @@
 // `session create` (session written to an export file): the authorization
 // code flow of a public native client, with PKCE and DPoP, redirecting to a
 // one-shot listener on 127.0.0.1.
-import type { NodeSavedSessionStore, OAuthSession } from '@atproto/oauth-client-node'
+import type {
+  NodeOAuthClient,
+  NodeSavedSessionStore,
+  OAuthSession,
+} from '@atproto/oauth-client-node'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import type { Context } from '../context.js'
 import { startDeadline } from '../deadline.js'
 import { AtoauthError, CancelledError, describeCause, ExitCode, UsageError } from '../errors.js'
 import type { AccountIdentity } from '../store/account-index.js'
+import { openOAuthCache } from '../store/disk-cache.js'
+import { USER_AGENT } from '../version.js'
 import { DEFAULT_SCOPE } from './client-id.js'
+import type { DirectAuthorization } from './direct-authorization.js'
+import type { LoginLookups } from './login-lookups.js'
 import type { CallbackHandler, LoopbackListener } from './loopback-listener.js'
 import { ResolutionDeadline } from './resolution-deadline.js'
+import { resolutionError } from './resolution-errors.js'
 
 export type LoginFlowOptions = {
   identifier: string
@@ -107,6 +116,19 @@ export async function checkIdentifier(identifier: string): Promise<void> {
   )
 }
 
+/** The caller's part of a sign-in. */
+export type SignInHooks = {
+  /** What must have succeeded before the first authorization request (the keychain probe). */
+  ready?: Promise<void>
+  /** Work for afterwards (loading modules), started while the person is in the browser. */
+  prepare?: () => Promise<unknown>
+  /**
+   * Keeps the new session (e.g. in the account index) before the browser is
+   * answered; if it throws, the session is revoked and the page says why.
+   */
+  finish?: (signedIn: SignedIn) => Promise<void>
+}
+
 /**
  * Signs in through the browser and leaves the new session in `sessionStore`
  * (the OAuth client saves it there during the code exchange).
@@ -115,6 +137,7 @@ export async function signIn(
   ctx: Context,
   options: LoginFlowOptions,
   sessionStore: NodeSavedSessionStore,
+  hooks: SignInHooks = {},
 ): Promise<SignedIn> {
   await checkIdentifier(options.identifier)
   const identifier = options.identifier.replace(/^@/, '')
@@ -147,27 +170,58 @@ export async function signIn(
     // Ours, so that a callback can be checked against the logins in flight.
     const stateStore = new MemoryStore<unknown>()
     const resolution = new ResolutionDeadline()
-    const client = await createOAuthClient({
-      settings: ctx.settings,
-      clientMetadata: metadata.runtimeClientMetadata({
-        clientId,
-        scope: options.scope,
-        redirectUri: listener.redirectUri,
-      }),
-      sessionStore,
-      stateStore,
-      // The issuer check after the code exchange re-reads what resolution read.
-      fetch: rememberLookups(resolution.fetch),
-    })
+    // The issuer check after the code exchange re-reads what resolution read.
+    const lookups = rememberLookups(resolution.fetch)
+    let savedNonce: Promise<void> = Promise.resolve()
+    let loading: Promise<NodeOAuthClient> | undefined
+    const oauthClient = () =>
+      (loading ??= savedNonce.then(() =>
+        createOAuthClient({
+          settings: ctx.settings,
+          clientMetadata: metadata.runtimeClientMetadata({
+            clientId,
+            scope: options.scope,
+            redirectUri: listener.redirectUri,
+          }),
+          sessionStore,
+          stateStore,
+          fetch: lookups,
+        }),
+      ))
 
+    let startedDirectly: DirectAuthorization | undefined
     // Bounded on its own: a server that never answers must not hold the login until --timeout.
-    const url = await resolution.run(identifier, signal, (signal) =>
-      client.authorize(identifier, {
+    const url = await resolution.run(identifier, signal, async (signal) => {
+      const direct = await startDirectly(ctx, {
+        ready: hooks.ready,
+        identifier,
+        clientId,
+        redirectUri: listener.redirectUri,
         scope: options.scope,
-        redirect_uri: listener.redirectUri,
         signal,
-      }),
-    )
+        resolution,
+        lookups,
+      })
+      if (!direct) {
+        await hooks.ready
+        return (await oauthClient()).authorize(identifier, {
+          scope: options.scope,
+          redirect_uri: listener.redirectUri,
+          signal,
+        })
+      }
+      startedDirectly = direct
+      await stateStore.set(direct.state, direct.savedState)
+      // The code exchange then starts with the nonce the PAR got.
+      const { nonce } = direct
+      if (nonce) {
+        savedNonce = openOAuthCache<string>(ctx.settings.cacheDir, 'dpopNonces').set(
+          nonce.origin,
+          nonce.value,
+        )
+      }
+      return direct.url
+    })
     ctx.out.info(`Open this URL in a browser to sign in:\n\n  ${url.href}\n`)
 
     const { openBrowser } = await import('./browser.js')
@@ -175,52 +229,154 @@ export async function signIn(
       command: options.browser ?? ctx.settings.browserCommand,
       disabled: !options.openBrowser,
     })
+    // While the person is in the browser: load the library, and let it judge
+    // what the direct start found (its checks, and its caches filled for the
+    // code exchange, from what this login received). The callback waits.
+    const direct = startedDirectly as DirectAuthorization | undefined
+    const judged = direct
+      ? oauthClient().then(async (client) => {
+          const { metadata } = await client.oauthResolver.resolveFromIdentity(identifier, {
+            signal,
+          })
+          if (metadata.issuer !== direct.savedState.iss) {
+            throw new Error(`Issuer mismatch: ${metadata.issuer} for ${identifier}`)
+          }
+        })
+      : oauthClient()
+    judged.catch(() => {})
+    hooks.prepare?.().catch(() => {})
 
     const handler = async (params: URLSearchParams) => {
       const problem = callbackProblem(params, (state) => stateStore.has(state))
       if (problem) throw problem
       // Mapped here, so that the browser page says what the terminal says.
+      await judged.catch((err: unknown) => {
+        throw resolutionError(err, identifier) ?? err
+      })
+      const client = await oauthClient()
       const { session } = await client
         .callback(params, { redirect_uri: listener.redirectUri })
         .catch((err: unknown) => {
           throw loginError(err, ctx.signal, options.timeout)
         })
-      return {
-        value: session,
-        outcome: {
-          ok: true,
-          title: 'Logged in',
-          detail: `atoauth is now signed in as ${session.did}.`,
-        },
+      const revoke = () => client.revoke(session.did).catch(() => {})
+      try {
+        // What the code exchange stored (the login's store keeps it at hand).
+        const stored = await sessionStore.get(session.did)
+        const info = stored?.tokenSet ?? (await session.getTokenInfo(false))
+        const identity = await client.identityResolver.resolve(session.did, { signal })
+        const signedIn: SignedIn = {
+          session,
+          account: {
+            did: session.did,
+            handle: identity.handle === 'handle.invalid' ? session.did : identity.handle,
+            pds: info.aud,
+            issuer: info.iss,
+            clientId,
+            scope: info.scope,
+            loginAt: ctx.now().toISOString(),
+          },
+          revoke,
+        }
+        // The page says "Logged in" only once that is true.
+        await hooks.finish?.(signedIn)
+        return {
+          value: signedIn,
+          outcome: {
+            ok: true,
+            title: 'Logged in',
+            detail: `atoauth is now signed in as ${session.did}.`,
+          },
+        }
+      } catch (err) {
+        await revoke()
+        throw err
       }
     }
-    const session = browser.opened
+    return browser.opened
       ? await waitWithCountdown(ctx, listener.waitForCallback(handler, signal), endsAt)
       : await waitForRemoteBrowser(ctx, listener, handler, signal, browser.reason, options.timeout)
-
-    const revoke = () => client.revoke(session.did).catch(() => {})
-    try {
-      const info = await session.getTokenInfo(false)
-      const identity = await client.identityResolver.resolve(session.did, { signal })
-      const account: AccountIdentity = {
-        did: session.did,
-        handle: identity.handle === 'handle.invalid' ? session.did : identity.handle,
-        pds: info.aud,
-        issuer: info.iss,
-        clientId,
-        scope: info.scope,
-        loginAt: ctx.now().toISOString(),
-      }
-      return { session, account, revoke }
-    } catch (err) {
-      await revoke()
-      throw err
-    }
   } catch (err) {
     throw loginError(err, ctx.signal, options.timeout)
   } finally {
     timeout.clear()
     listener.close()
+  }
+}
+
+/**
+ * The login's start without the OAuth library (direct-authorization.ts), its
+ * requests bounded by the resolution deadline and remembered for the issuer
+ * check. Undefined when the library must do it: an identifier that is a URL,
+ * a proxy from the environment, anything unusual on the way, or a request
+ * that failed (the library then says what is wrong in its usual words).
+ */
+async function startDirectly(
+  ctx: Context,
+  request: {
+    identifier: string
+    clientId: string
+    redirectUri: string
+    scope: string
+    signal: AbortSignal
+    resolution: ResolutionDeadline
+    lookups: LoginLookups
+    ready: Promise<void> | undefined
+  },
+): Promise<DirectAuthorization | undefined> {
+  const [{ authorizeDirectly }, { nodeUsesEnvProxy, sendOnce }] = await Promise.all([
+    import('./direct-authorization.js'),
+    import('./plain-http.js'),
+  ])
+  if (/^https?:\/\//i.test(request.identifier) || nodeUsesEnvProxy()) return undefined
+  const { signal, resolution, lookups, ready } = request
+  // Its failure is the login's, not a reason to try the library's way.
+  const whenReady = async () => {
+    readyFailed = await ready?.then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    )
+    if (readyFailed) throw readyFailed.err
+  }
+  let readyFailed: { err: unknown } | undefined
+  try {
+    return await authorizeDirectly({
+      ...request,
+      beforePush: whenReady,
+      settings: ctx.settings,
+      send: (url, init) =>
+        resolution.send(url.href, signal, async (bounded) => {
+          const response = await sendOnce(url, {
+            method: init.method,
+            headers: { ...init.headers, 'user-agent': USER_AGENT },
+            body: init.body,
+            signal: bounded ?? signal,
+            publicOnly: init.publicOnly,
+            maxBytes: init.maxBytes,
+          })
+          if (init.method === 'GET' && response.ok) {
+            const body = await response.bytes()
+            lookups.remember(url.href, {
+              at: Date.now(),
+              status: response.status,
+              statusText: response.statusText,
+              headers: Object.entries(response.headers).flatMap(([name, value]) =>
+                (Array.isArray(value) ? value : [value ?? '']).map((v): [string, string] => [
+                  name,
+                  v,
+                ]),
+              ),
+              body: new Uint8Array(body).buffer,
+            })
+          }
+          return response
+        }),
+    })
+  } catch (err) {
+    if (signal.aborted) throw signal.reason
+    if (readyFailed) throw err
+    // A request that failed: the library tries again, and explains.
+    return undefined
   }
 }
 

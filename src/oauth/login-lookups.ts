@@ -15,23 +15,31 @@
 // gets the library's fresh reads). A token for another account than the one
 // asked for has another DID document and handle, and those are fetched fresh,
 // so the issuer check still does its job.
+//
+// When the login started without the library (direct-authorization.ts), its
+// replies are added with remember(): the library's check of that start, and
+// the issuer check, then read them from here.
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
 
-type Received = {
+/** A successful reply to a GET, kept whole. */
+export type Received = {
   at: number
   status: number
   statusText: string
-  headers: Headers
+  headers: [string, string][]
   body: ArrayBuffer
 }
+
+/** The fetch, and a way to add what this login received without it (direct-authorization.ts). */
+export type LoginLookups = Fetch & { remember(url: string, received: Received): void }
 
 /** How long a reply stays fresh enough for the issuer check. */
 export const LOOKUP_MAX_AGE_MS = 60_000
 
-export function rememberLookups(fetch: Fetch, now: () => number = Date.now): Fetch {
+export function rememberLookups(fetch: Fetch, now: () => number = Date.now): LoginLookups {
   const received = new Map<string, Promise<Received | undefined>>()
-  return async (input, init) => {
+  const lookups = async (input: string | URL | Request, init?: RequestInit) => {
     // Read without building a Request: that would take over a POST's body.
     const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
     if (method !== 'GET') return fetch(input, init)
@@ -49,7 +57,7 @@ export function rememberLookups(fetch: Fetch, now: () => number = Date.now): Fet
             at,
             status: response.status,
             statusText: response.statusText,
-            headers: new Headers(response.headers),
+            headers: [...response.headers],
             body,
           }),
           () => undefined,
@@ -58,6 +66,11 @@ export function rememberLookups(fetch: Fetch, now: () => number = Date.now): Fet
     }
     return response
   }
+  return Object.assign(lookups, {
+    remember(url: string, reply: Received) {
+      if (reply.status >= 200 && reply.status < 300) received.set(url, Promise.resolve(reply))
+    },
+  })
 }
 
 function replay({ status, statusText, headers, body }: Received): Response {

@@ -136,13 +136,22 @@ export class LoopbackListener {
     }
     const params = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams
     void handleOnce(params).then((handled) => {
+      let settled = false
       const finish = () => {
-        this.close()
+        if (settled) return
+        settled = true
+        this.#server.close()
+        // The page is on its way (or the browser is gone): atoauth need not
+        // stay alive until the browser hangs up.
+        req.socket.unref()
         handled.settle()
       }
       // The browser may have gone away while the code was exchanged: the
-      // login ends either way, with or without the page.
+      // login ends either way, with or without the page. Once the page is
+      // handed to the system ('finish'), it reaches the browser even if
+      // atoauth exits at once: no need to wait for the browser to read it.
       if (res.closed || req.socket.destroyed) return finish()
+      res.once('finish', finish)
       res.once('close', finish)
       res.setHeader('connection', 'close')
       page(res, handled.status, handled.outcome)

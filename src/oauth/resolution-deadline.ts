@@ -34,18 +34,33 @@ export class ResolutionDeadline {
   }
 
   /** The fetch to give the OAuth client. Outside the phase it is plain `fetch`. */
-  readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const deadline = this.#signal
-    if (!deadline) return globalThis.fetch(input, init)
+  readonly fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const own = init?.signal ?? (input instanceof Request ? input.signal : undefined)
-    const signal = own ? AbortSignal.any([own, deadline]) : deadline
-    const request: InFlight = { url: input instanceof Request ? input.url : String(input) }
-    this.#inFlight.add(request)
-    this.#lastUrl = request.url
+    const url = input instanceof Request ? input.url : String(input)
+    return this.send(url, own ?? undefined, (signal) =>
+      globalThis.fetch(input, signal ? { ...init, signal } : init),
+    )
+  }
+
+  /**
+   * Any request of the phase (fetch or not): it also ends at the deadline,
+   * and is named if the deadline comes while it is in flight. Outside the
+   * phase it runs with `own` alone.
+   */
+  async send<T>(
+    url: string,
+    own: AbortSignal | undefined,
+    request: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
+    const deadline = this.#signal
+    if (!deadline) return request(own)
+    const inFlight: InFlight = { url }
+    this.#inFlight.add(inFlight)
+    this.#lastUrl = url
     try {
-      return await globalThis.fetch(input, { ...init, signal })
+      return await request(own ? AbortSignal.any([own, deadline]) : deadline)
     } finally {
-      this.#inFlight.delete(request)
+      this.#inFlight.delete(inFlight)
     }
   }
 

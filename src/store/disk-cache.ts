@@ -72,9 +72,8 @@ export class DiskCache<V extends NonNullable<unknown> | null> {
       await writeFileAtomically(
         this.path,
         JSON.stringify({ version: 1, entries } satisfies CacheFile),
-        {
-          mode: 0o600,
-        },
+        // No fsync: an entry lost to a crash is only a cache miss.
+        { mode: 0o600, fsync: false },
       )
     } catch {
       // A cache that cannot be written (read-only home, full disk) is only slower.
