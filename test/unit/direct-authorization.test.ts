@@ -193,29 +193,59 @@ describe('authorizeDirectly', () => {
   })
 
   const leftToTheLibrary: [string, () => void][] = [
-    ['a handle that does not resolve', () => void (stack.handles = {})],
-    ['a DID document without the handle', () => void (stack.didDocument.alsoKnownAs = [])],
-    ['a did:web account', () => void (stack.handles['alice.test'] = 'did:web:alice.test')],
-    ['a PDS without an #atproto_pds service', () => void (stack.didDocument.service = [])],
+    [
+      'a handle that does not resolve',
+      () => {
+        stack.handles = {}
+      },
+    ],
+    [
+      'a DID document without the handle',
+      () => {
+        stack.didDocument.alsoKnownAs = []
+      },
+    ],
+    [
+      'a did:web account',
+      () => {
+        stack.handles['alice.test'] = 'did:web:alice.test'
+      },
+    ],
+    [
+      'a PDS without an #atproto_pds service',
+      () => {
+        stack.didDocument.service = []
+      },
+    ],
     [
       'a PDS naming another resource',
-      () => void (stack.resource.resource = 'https://other.example'),
+      () => {
+        stack.resource.resource = 'https://other.example'
+      },
     ],
     [
       'a PDS with two authorization servers',
-      () => void (stack.resource.authorization_servers = [stack.origin, 'https://b.example']),
+      () => {
+        stack.resource.authorization_servers = [stack.origin, 'https://b.example']
+      },
     ],
     [
       'an issuer that is not the one named',
-      () => void (stack.metadata.issuer = 'https://evil.example'),
+      () => {
+        stack.metadata.issuer = 'https://evil.example'
+      },
     ],
     [
       'a server without client ID metadata documents',
-      () => void (stack.metadata.client_id_metadata_document_supported = false),
+      () => {
+        stack.metadata.client_id_metadata_document_supported = false
+      },
     ],
     [
       'a server that does not protect this PDS',
-      () => void (stack.metadata.protected_resources = ['https://other.example']),
+      () => {
+        stack.metadata.protected_resources = ['https://other.example']
+      },
     ],
     [
       'a server without PAR',
@@ -223,15 +253,21 @@ describe('authorizeDirectly', () => {
     ],
     [
       'a server without ES256',
-      () => void (stack.metadata.dpop_signing_alg_values_supported = ['ES256K']),
+      () => {
+        stack.metadata.dpop_signing_alg_values_supported = ['ES256K']
+      },
     ],
     [
       'a PAR refused',
-      () => void (stack.par = () => ({ status: 400, body: { error: 'invalid_request' } })),
+      () => {
+        stack.par = () => ({ status: 400, body: { error: 'invalid_request' } })
+      },
     ],
     [
       'a PAR answer without request_uri',
-      () => void (stack.par = () => ({ status: 201, body: {} })),
+      () => {
+        stack.par = () => ({ status: 201, body: {} })
+      },
     ],
   ]
   it.each(leftToTheLibrary)('leaves %s to the library', async (_case, change) => {
