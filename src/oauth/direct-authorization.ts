@@ -31,6 +31,7 @@ export type DirectSend = (
     body?: string
     publicOnly?: boolean
     maxBytes?: number
+    signal?: AbortSignal
   },
 ) => Promise<PlainResponse>
 

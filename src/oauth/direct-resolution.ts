@@ -21,6 +21,8 @@ export type DirectGet = (
     /** Connect to public addresses only (a handle's own web server). */
     publicOnly?: boolean
     maxBytes?: number
+    /** Ends this request early (the login's own bound applies too). */
+    signal?: AbortSignal
   },
 ) => Promise<PlainResponse>
 
@@ -129,10 +131,23 @@ async function resolveHandle(
     const answer = await getJson(get, url, { accept: JSON_TYPES, types: ['application/json'] })
     return isRecord(answer) && typeof answer.did === 'string' ? answer.did : undefined
   }
-  const web = fromWebServer(handle, get).catch(() => undefined)
+  // The web request is stopped once DNS answers, and bounded like the
+  // library's (3 s): left running, it would keep atoauth alive after the login.
+  const stopWeb = new AbortController()
+  const web = fromWebServer(
+    handle,
+    get,
+    AbortSignal.any([stopWeb.signal, AbortSignal.timeout(WEB_HANDLE_TIMEOUT_MS)]),
+  ).catch(() => undefined)
   const dns = fromDns(handle).catch(() => undefined)
-  return (await dns) ?? (await web)
+  try {
+    return (await dns) ?? (await web)
+  } finally {
+    stopWeb.abort()
+  }
 }
+
+const WEB_HANDLE_TIMEOUT_MS = 3_000
 
 async function fromDns(handle: string): Promise<string | undefined> {
   const records = (await resolveTxt(`_atproto.${handle}`)).map((chunks) => chunks.join(''))
@@ -141,10 +156,19 @@ async function fromDns(handle: string): Promise<string | undefined> {
   return dids.length === 1 ? dids[0] : undefined
 }
 
-async function fromWebServer(handle: string, get: DirectGet): Promise<string | undefined> {
+async function fromWebServer(
+  handle: string,
+  get: DirectGet,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   const url = new URL('/.well-known/atproto-did', `https://${handle}`)
   // A DID is at most 2 KB: anything much longer is not an answer.
-  const response = await get(url, { accept: 'text/plain', publicOnly: true, maxBytes: 10_240 })
+  const response = await get(url, {
+    accept: 'text/plain',
+    publicOnly: true,
+    maxBytes: 10_240,
+    signal,
+  })
   if (response.status !== 200) return undefined
   const text = Buffer.from(await response.bytes()).toString('utf8')
   return text.split('\n')[0]?.trim() || undefined

@@ -350,7 +350,9 @@ async function startDirectly(
             method: init.method,
             headers: { ...init.headers, 'user-agent': USER_AGENT },
             body: init.body,
-            signal: bounded ?? signal,
+            signal: init.signal
+              ? AbortSignal.any([bounded ?? signal, init.signal])
+              : (bounded ?? signal),
             publicOnly: init.publicOnly,
             maxBytes: init.maxBytes,
           })
