@@ -44,12 +44,10 @@ export async function runLogin(options: LoginFlowOptions, ctx: Context): Promise
   const { session } = await signIn(ctx, options, store, {
     ready: storeWorks,
     // What storing the account needs, loaded while the person is in the browser.
-    prepare: () =>
-      Promise.all([
-        import('../store/account-index.js'),
-        import('proper-lockfile'),
-        import('write-file-atomic'),
-      ]),
+    prepare: async () => {
+      const { AccountIndex } = await import('../store/account-index.js')
+      await AccountIndex.preloadUpdate()
+    },
     // A session nobody can find again must not stay valid: signIn revokes it if this throws.
     finish: async ({ account }) => {
       const { AccountIndex } = await import('../store/account-index.js')

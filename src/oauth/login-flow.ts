@@ -189,9 +189,8 @@ export async function signIn(
         }),
       ))
 
-    let startedDirectly: DirectAuthorization | undefined
     // Bounded on its own: a server that never answers must not hold the login until --timeout.
-    const url = await resolution.run(identifier, signal, async (signal) => {
+    const { url, direct } = await resolution.run(identifier, signal, async (signal) => {
       const direct = await startDirectly(ctx, {
         ready: hooks.ready,
         identifier,
@@ -204,13 +203,13 @@ export async function signIn(
       })
       if (!direct) {
         await hooks.ready
-        return (await oauthClient()).authorize(identifier, {
+        const url = await (await oauthClient()).authorize(identifier, {
           scope: options.scope,
           redirect_uri: listener.redirectUri,
           signal,
         })
+        return { url, direct }
       }
-      startedDirectly = direct
       await stateStore.set(direct.state, direct.savedState)
       // The code exchange then starts with the nonce the PAR got.
       const { nonce } = direct
@@ -220,7 +219,7 @@ export async function signIn(
           nonce.value,
         )
       }
-      return direct.url
+      return { url: direct.url, direct }
     })
     ctx.out.info(`Open this URL in a browser to sign in:\n\n  ${url.href}\n`)
 
@@ -232,7 +231,6 @@ export async function signIn(
     // While the person is in the browser: load the library, and let it judge
     // what the direct start found (its checks, and its caches filled for the
     // code exchange, from what this login received). The callback waits.
-    const direct = startedDirectly as DirectAuthorization | undefined
     const judged = direct
       ? oauthClient().then(async (client) => {
           const { metadata } = await client.oauthResolver.resolveFromIdentity(identifier, {
@@ -324,60 +322,49 @@ async function startDirectly(
     ready: Promise<void> | undefined
   },
 ): Promise<DirectAuthorization | undefined> {
-  const [{ authorizeDirectly }, { nodeUsesEnvProxy, sendOnce }] = await Promise.all([
+  const [{ authorizeDirectly }, { headerPairs, nodeUsesEnvProxy, sendOnce }] = await Promise.all([
     import('./direct-authorization.js'),
     import('./plain-http.js'),
   ])
   if (/^https?:\/\//i.test(request.identifier) || nodeUsesEnvProxy()) return undefined
   const { signal, resolution, lookups, ready } = request
-  // Its failure is the login's, not a reason to try the library's way.
-  const whenReady = async () => {
-    readyFailed = await ready?.then(
-      () => undefined,
-      (err: unknown) => ({ err }),
-    )
-    if (readyFailed) throw readyFailed.err
-  }
-  let readyFailed: { err: unknown } | undefined
   try {
     return await authorizeDirectly({
       ...request,
-      beforePush: whenReady,
+      beforePush: async () => {
+        await ready
+      },
       settings: ctx.settings,
       send: (url, init) =>
-        resolution.send(url.href, signal, async (bounded) => {
-          const response = await sendOnce(url, {
-            method: init.method,
-            headers: { ...init.headers, 'user-agent': USER_AGENT },
-            body: init.body,
-            signal: init.signal
-              ? AbortSignal.any([bounded ?? signal, init.signal])
-              : (bounded ?? signal),
-            publicOnly: init.publicOnly,
-            maxBytes: init.maxBytes,
-          })
-          if (init.method === 'GET' && response.ok) {
-            const body = await response.bytes()
-            lookups.remember(url.href, {
-              at: Date.now(),
-              status: response.status,
-              statusText: response.statusText,
-              headers: Object.entries(response.headers).flatMap(([name, value]) =>
-                (Array.isArray(value) ? value : [value ?? '']).map((v): [string, string] => [
-                  name,
-                  v,
-                ]),
-              ),
-              body: new Uint8Array(body).buffer,
+        resolution.send(
+          url.href,
+          init.signal ? AbortSignal.any([signal, init.signal]) : signal,
+          async (bounded) => {
+            const response = await sendOnce(url, {
+              method: init.method,
+              headers: { ...init.headers, 'user-agent': USER_AGENT },
+              body: init.body,
+              signal: bounded ?? signal,
+              publicOnly: init.publicOnly,
+              maxBytes: init.maxBytes,
             })
-          }
-          return response
-        }),
+            if (init.method === 'GET') {
+              lookups.remember(url.href, {
+                status: response.status,
+                statusText: response.statusText,
+                headers: headerPairs(response.headers),
+                // A copy: a small Buffer's .buffer is Node's shared pool.
+                body: new Uint8Array(await response.bytes()).buffer,
+              })
+            }
+            return response
+          },
+        ),
     })
-  } catch (err) {
+  } catch {
     if (signal.aborted) throw signal.reason
-    if (readyFailed) throw err
-    // A request that failed: the library tries again, and explains.
+    // A request that failed: the library tries again, and explains. A
+    // keychain probe that failed is thrown by the caller's await of it.
     return undefined
   }
 }

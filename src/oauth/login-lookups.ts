@@ -32,7 +32,7 @@ export type Received = {
 }
 
 /** The fetch, and a way to add what this login received without it (direct-authorization.ts). */
-export type LoginLookups = Fetch & { remember(url: string, received: Received): void }
+export type LoginLookups = Fetch & { remember(url: string, reply: Omit<Received, 'at'>): void }
 
 /** How long a reply stays fresh enough for the issuer check. */
 export const LOOKUP_MAX_AGE_MS = 60_000
@@ -67,8 +67,10 @@ export function rememberLookups(fetch: Fetch, now: () => number = Date.now): Log
     return response
   }
   return Object.assign(lookups, {
-    remember(url: string, reply: Received) {
-      if (reply.status >= 200 && reply.status < 300) received.set(url, Promise.resolve(reply))
+    remember(url: string, reply: Omit<Received, 'at'>) {
+      if (reply.status >= 200 && reply.status < 300) {
+        received.set(url, Promise.resolve({ ...reply, at: now() }))
+      }
     },
   })
 }

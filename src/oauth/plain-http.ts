@@ -91,6 +91,13 @@ async function publicLookupFor(hostname: string) {
   return publicAddressLookup
 }
 
+/** The headers as name–value pairs, a repeated header once per value (what Headers takes). */
+export function headerPairs(headers: IncomingHttpHeaders): [string, string][] {
+  return Object.entries(headers).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value ?? '']).map((v): [string, string] => [name, v]),
+  )
+}
+
 export function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }

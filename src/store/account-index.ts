@@ -5,8 +5,8 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AtoauthError, NotLoggedInError } from '../errors.js'
 import type { StoreKind } from '../settings.js'
-import { writeFileAtomically } from './atomic-write.js'
-import { createFileLock } from './file-lock.js'
+import { loadWriteFileAtomic, writeFileAtomically } from './atomic-write.js'
+import { createFileLock, loadLockfile } from './file-lock.js'
 
 export type AccountRecord = {
   did: string
@@ -76,6 +76,11 @@ export class AccountIndex {
 
   get defaultDid(): string | undefined {
     return this.#data.defaultDid
+  }
+
+  /** Loads ahead what update() will need (login does it while the person is in the browser). */
+  static async preloadUpdate(): Promise<void> {
+    await Promise.all([loadLockfile(), loadWriteFileAtomic()])
   }
 
   /**

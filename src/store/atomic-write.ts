@@ -9,6 +9,10 @@ export async function writeFileAtomically(
   data: string,
   options: Options = {},
 ): Promise<void> {
-  const { default: writeFileAtomic } = await import('write-file-atomic')
+  const writeFileAtomic = await loadWriteFileAtomic()
   await writeFileAtomic(path, data, options)
+}
+
+export async function loadWriteFileAtomic() {
+  return (await import('write-file-atomic')).default
 }

@@ -18,8 +18,7 @@ export function createFileLock(configDir: string): RuntimeLock {
   return async (name, fn) => {
     await mkdir(dir, { recursive: true, mode: 0o700 })
     const target = join(dir, createHash('sha256').update(name).digest('hex').slice(0, 32))
-    // Loaded here, not at start-up: only a refresh or a write takes a lock.
-    const { default: lockfile } = await import('proper-lockfile')
+    const lockfile = await loadLockfile()
     let release: () => Promise<void>
     try {
       release = await lockfile.lock(target, {
@@ -54,4 +53,9 @@ export function createFileLock(configDir: string): RuntimeLock {
       await release().catch(() => {})
     }
   }
+}
+
+/** proper-lockfile, loaded on first use, not at start-up: only a refresh or a write takes a lock. */
+export async function loadLockfile() {
+  return (await import('proper-lockfile')).default
 }

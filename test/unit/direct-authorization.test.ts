@@ -130,8 +130,7 @@ function request(overrides: Partial<DirectAuthorizationRequest> = {}): DirectAut
       handleResolverUrl: stack.origin,
       allowHttp: true,
     },
-    send: (url, init) =>
-      sendOnce(url, { ...init, signal: AbortSignal.timeout(5000) }).then((response) => response),
+    send: (url, init) => sendOnce(url, { ...init, signal: AbortSignal.timeout(5000) }),
     ...overrides,
   }
 }
