@@ -10,7 +10,9 @@
 // Left outside the bundle: @napi-rs/keyring, a native addon found at run time,
 // and `open`, which runs the xdg-open script shipped in its own directory.
 // Type-checking is `npm run typecheck`; esbuild only strips the types.
+import { execFileSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
+import { isBuiltin } from 'node:module'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 
@@ -42,6 +44,87 @@ const undiciOnFirstUse = {
   },
 }
 
+/**
+ * An `import` of a Node built-in module goes through its ES-module facade,
+ * which reads every export of the module once, lazy getters included:
+ * `node:fs` then loads fs/promises and readline, `node:util` parseArgs and
+ * its diff, `node:http` undici, `process` the diagnostic report. Bundled
+ * packages import them too (esbuild turns a CommonJS require of a built-in
+ * into an import). Built-ins are taken from process.getBuiltinModule instead:
+ * for an import, with the plain values among their exports as named exports
+ * (an import of a lazy one fails the build unless listed below), and `process`
+ * as the default export only, as its values change as it runs; for a
+ * require, the module object itself.
+ */
+/**
+ * The exports of a built-in that are already there in a fresh process. Some
+ * look like plain values but load modules when first read (util.diff loads
+ * 23); reading them all in one process, one order and then the other, finds
+ * each one that loads anything.
+ */
+function plainExports(specifier) {
+  const lazy = new Set()
+  let names = []
+  for (const order of ['forward', 'backward']) {
+    const probe = `
+      const module = process.getBuiltinModule(${JSON.stringify(specifier)})
+      const names = Object.getOwnPropertyNames(module)
+      if (${JSON.stringify(order)} === 'backward') names.reverse()
+      const lazy = names.filter((name) => {
+        const loaded = process.moduleLoadList.length
+        const plain = 'value' in Object.getOwnPropertyDescriptor(module, name)
+        return !plain || process.moduleLoadList.length !== loaded
+      })
+      process.stdout.write(JSON.stringify({ names, lazy }))`
+    const found = JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }))
+    names = found.names
+    for (const name of found.lazy) lazy.add(name)
+  }
+  return names.filter(
+    (name) => !lazy.has(name) && name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name),
+  )
+}
+
+/**
+ * The lazy exports that bundled code imports by name, read when their module
+ * is (webcrypto costs a fraction of a millisecond; jose uses it). A build
+ * error "Import … will always be undefined … in builtin:…" names any other.
+ */
+const LAZY_EXPORTS_IMPORTED = { crypto: ['webcrypto'] }
+
+const builtinsWithoutFacade = {
+  name: 'builtins-without-facade',
+  setup(build) {
+    build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      if (!isBuiltin(args.path)) return undefined
+      // A CommonJS require gets the module object itself: some packages
+      // patch it (graceful-fs replaces fs.close).
+      const namespace = args.kind === 'require-call' ? 'builtin-cjs' : 'builtin'
+      return { path: args.path.replace(/^node:/, ''), namespace }
+    })
+    build.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, ({ path }) => ({
+      contents: `module.exports = globalThis.process.getBuiltinModule(${JSON.stringify(`node:${path}`)})`,
+      loader: 'js',
+    }))
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ path }) => {
+      const specifier = `node:${path}`
+      const values =
+        path === 'process'
+          ? []
+          : [...plainExports(specifier), ...(LAZY_EXPORTS_IMPORTED[path] ?? [])]
+      const get = `globalThis.process.getBuiltinModule(${JSON.stringify(specifier)})`
+      return {
+        contents: [
+          `const builtin = ${get}`,
+          'export default builtin',
+          values.length ? `export const { ${values.join(', ')} } = builtin` : '',
+        ].join('\n'),
+        loader: 'js',
+      }
+    })
+  },
+}
+
 const root = join(import.meta.dirname, '..')
 const outdir = join(root, 'dist')
 
@@ -57,7 +140,7 @@ await build({
   platform: 'node',
   target: 'node22',
   external: ['@napi-rs/keyring', 'open'],
-  plugins: [undiciOnFirstUse],
+  plugins: [undiciOnFirstUse, builtinsWithoutFacade],
   // Error classes keep their names (error output and `name` checks read them).
   keepNames: true,
   minifyWhitespace: true,
@@ -72,4 +155,6 @@ await build({
     ].join(' '),
   },
   logLevel: 'warning',
+  // A name no module exports (a lazy export of a built-in, above) is a bug.
+  logOverride: { 'import-is-undefined': 'error' },
 })
