@@ -7,6 +7,7 @@ import type { LoginFlowOptions } from '../oauth/login-flow.js'
 import { loginFlowOptions, withLoginFlowOptions } from '../oauth/login-flow.js'
 import type { CommandResult } from '../output.js'
 import type { AccountRecord } from '../store/account-index.js'
+import type { SecretStore } from '../store/secret-store.js'
 import type { Runner } from './runner.js'
 
 export function loginCommand(run: Runner): Command {
@@ -31,27 +32,29 @@ export async function runLogin(options: LoginFlowOptions, ctx: Context): Promise
   ])
   await checkIdentifier(options.identifier)
 
-  // Prove the keychain works before the person spends time in the browser:
-  // signIn waits for this before its first authorization request (the
-  // account's lookups go on meanwhile).
-  const secrets = await openStore(ctx, ctx.settings.storeKind)
-  const storeWorks = secrets.probe()
-  storeWorks.catch(() => {}) // signIn awaits it
-
-  const store = new ReplacementTrackingStore(new SecretSessionStore(secrets))
+  // The keychain, opened once the account's lookups are under way (signIn
+  // starts `ready` then), and proven to work before the person spends time
+  // in the browser: signIn waits for the probe before its first
+  // authorization request.
+  let opening: Promise<SecretStore> | undefined
+  const secrets = () => (opening ??= openStore(ctx, ctx.settings.storeKind))
+  const store = new ReplacementTrackingStore(() =>
+    secrets().then((opened) => new SecretSessionStore(opened)),
+  )
   let record: AccountRecord | undefined
   let previous: AccountRecord | undefined
-  const { session } = await signIn(ctx, options, store, {
-    ready: storeWorks,
-    // What storing the account needs, loaded while the person is in the browser.
-    prepare: async () => {
+  const { did, revokeEarlier } = await signIn(ctx, options, store, {
+    ready: async () => (await secrets()).probe(),
+    // While the person is in the browser: what storing the account needs, and
+    // the session it will replace (read once: the store remembers it).
+    prepare: async (did) => {
       const { AccountIndex } = await import('../store/account-index.js')
-      await AccountIndex.preloadUpdate()
+      await Promise.all([AccountIndex.preloadUpdate(), did && store.get(did)])
     },
     // A session nobody can find again must not stay valid: signIn revokes it if this throws.
     finish: async ({ account }) => {
       const { AccountIndex } = await import('../store/account-index.js')
-      const made: AccountRecord = { ...account, store: secrets.kind }
+      const made: AccountRecord = { ...account, store: (await secrets()).kind }
       previous = await AccountIndex.update(ctx.settings.configDir, (index) => {
         const found = index.accounts.find((a) => a.did === made.did)
         index.upsert(made, { makeDefault: true })
@@ -71,7 +74,11 @@ export async function runLogin(options: LoginFlowOptions, ctx: Context): Promise
     replaced = await oldStore.get(record.did).catch(() => undefined)
     await oldStore.del(record.did).catch(() => {})
   }
-  if (replaced) await revokeReplacedSession(ctx, previous ?? record, replaced)
+  if (replaced) {
+    const account = previous ?? record
+    const revoked = await revokeEarlier?.(replaced, account.clientId)
+    if (!revoked) await revokeReplacedSession(ctx, account, replaced)
+  }
 
   return {
     data: {
@@ -81,7 +88,7 @@ export async function runLogin(options: LoginFlowOptions, ctx: Context): Promise
       scope: record.scope,
       store: record.store,
     },
-    text: [`Logged in as ${record.handle} (${session.did}) on ${record.pds}`],
+    text: [`Logged in as ${record.handle} (${did}) on ${record.pds}`],
   }
 }
 
@@ -92,18 +99,19 @@ export async function runLogin(options: LoginFlowOptions, ctx: Context): Promise
  * read the keychain once (each read is a D-Bus round trip to the keychain).
  */
 class ReplacementTrackingStore implements NodeSavedSessionStore {
-  readonly #inner: NodeSavedSessionStore
+  readonly #open: () => Promise<NodeSavedSessionStore>
   readonly #known = new Map<string, Promise<NodeSavedSession | undefined>>()
   replaced: NodeSavedSession | undefined
 
-  constructor(inner: NodeSavedSessionStore) {
-    this.#inner = inner
+  /** `open` gives the store itself, opened on first use. */
+  constructor(open: () => Promise<NodeSavedSessionStore>) {
+    this.#open = open
   }
 
   get(did: string): Promise<NodeSavedSession | undefined> {
     let known = this.#known.get(did)
     if (!known) {
-      known = Promise.resolve(this.#inner.get(did))
+      known = this.#open().then((inner) => inner.get(did))
       this.#known.set(did, known)
       // A failed read is tried again next time.
       known.catch(() => this.#known.delete(did))
@@ -115,13 +123,13 @@ class ReplacementTrackingStore implements NodeSavedSessionStore {
     const old = await this.get(did).catch(() => undefined)
     if (old && old.tokenSet.refresh_token !== session.tokenSet.refresh_token) this.replaced ??= old
     this.#known.delete(did)
-    await this.#inner.set(did, session)
+    await (await this.#open()).set(did, session)
     this.#known.set(did, Promise.resolve(session))
   }
 
   async del(did: string) {
     this.#known.delete(did)
-    await this.#inner.del(did)
+    await (await this.#open()).del(did)
     this.#known.set(did, Promise.resolve(undefined))
   }
 }

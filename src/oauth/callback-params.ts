@@ -76,7 +76,7 @@ function failure(code: string, message: string, hint = 'Run atoauth login again.
  * The server's words, made safe for a terminal: one line, no control
  * characters (no escape sequences from a forged callback), and short.
  */
-function printable(text: string | null, max = 300): string {
+export function printable(text: string | null, max = 300): string {
   if (!text) return ''
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
   const line = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim()

@@ -8,8 +8,9 @@
 // first surprise (an error status, a document it would refuse, a did:web, a
 // server without PAR) it returns undefined, and the caller hands the whole
 // login to the library, which then says what is wrong in its usual words.
-// Nothing found here is trusted later: after the code exchange the library
-// checks the token's account against its own resolution.
+// What it finds is what the code exchange (direct-code-exchange.ts) checks the
+// token's account against: this DID, whose document named this PDS, whose
+// metadata named this issuer.
 import { resolveTxt } from 'node:dns/promises'
 import type { Settings } from '../settings.js'
 import { mediaType, type PlainResponse } from './plain-http.js'
@@ -31,11 +32,20 @@ export type ResolutionSettings = Pick<
   'plcDirectoryUrl' | 'handleResolverUrl' | 'allowHttp'
 >
 
-/** What the pushed authorization request needs of the authorization server. */
+/** The account found, and what the login needs of its authorization server. */
 export type AuthorizationServer = {
+  /** The account's DID, and its handle when that resolves back to the DID. */
+  did: string
+  handle: string | undefined
+  /** The account's PDS (URL href, as the library keeps it: the token's audience). */
+  pds: string
   issuer: string
   parEndpoint: URL
   authorizationEndpoint: URL
+  tokenEndpoint: URL
+  revocationEndpoint: URL | undefined
+  /** Whether the callback must carry `iss` (RFC 9207). */
+  issParameterSupported: boolean
   /** How the authorization server is told whom the person signs in as. */
   loginHint: string
 }
@@ -65,11 +75,11 @@ export async function findAuthorizationServer(
   const documentHandle = atprotoHandle(document)
   // The handle must name the account back (bi-directional resolution).
   if (handle && documentHandle !== handle) return undefined
-  const loginHint =
+  const verifiedHandle =
     handle ??
     (documentHandle && (await resolveHandle(documentHandle, settings, get)) === did
       ? documentHandle
-      : did)
+      : undefined)
 
   const pds = pdsOrigin(document, did, settings.allowHttp)
   if (!pds) return undefined
@@ -93,8 +103,22 @@ export async function findAuthorizationServer(
   if (!isRecord(metadata) || !isUsableServer(metadata, issuer, pds)) return undefined
   const parEndpoint = httpUrl(metadata.pushed_authorization_request_endpoint, settings.allowHttp)
   const authorizationEndpoint = httpUrl(metadata.authorization_endpoint, settings.allowHttp)
-  if (!parEndpoint || !authorizationEndpoint) return undefined
-  return { issuer, parEndpoint, authorizationEndpoint, loginHint }
+  const tokenEndpoint = httpUrl(metadata.token_endpoint, settings.allowHttp)
+  const revocationEndpoint = httpUrl(metadata.revocation_endpoint, settings.allowHttp)
+  if (!parEndpoint || !authorizationEndpoint || !tokenEndpoint) return undefined
+  if (metadata.revocation_endpoint !== undefined && !revocationEndpoint) return undefined
+  return {
+    did,
+    handle: verifiedHandle,
+    pds: new URL(pds).href,
+    issuer,
+    parEndpoint,
+    authorizationEndpoint,
+    tokenEndpoint,
+    revocationEndpoint,
+    issParameterSupported: metadata.authorization_response_iss_parameter_supported === true,
+    loginHint: verifiedHandle ?? did,
+  }
 }
 
 /**

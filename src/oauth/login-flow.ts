@@ -2,10 +2,11 @@
 // `session create` (session written to an export file): the authorization
 // code flow of a public native client, with PKCE and DPoP, redirecting to a
 // one-shot listener on 127.0.0.1.
+import type { JsonWebKey } from 'node:crypto'
 import type {
   NodeOAuthClient,
+  NodeSavedSession,
   NodeSavedSessionStore,
-  OAuthSession,
 } from '@atproto/oauth-client-node'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import type { Context } from '../context.js'
@@ -14,12 +15,12 @@ import { AtoauthError, CancelledError, describeCause, ExitCode, UsageError } fro
 import type { AccountIdentity } from '../store/account-index.js'
 import { openOAuthCache } from '../store/disk-cache.js'
 import { USER_AGENT } from '../version.js'
-import { DEFAULT_SCOPE } from './client-id.js'
+import { DEFAULT_CLIENT_ID, DEFAULT_SCOPE } from './client-id.js'
 import type { DirectAuthorization } from './direct-authorization.js'
+import type { DirectSend } from './dpop-form-post.js'
 import type { LoginLookups } from './login-lookups.js'
 import type { CallbackHandler, LoopbackListener } from './loopback-listener.js'
-import { ResolutionDeadline } from './resolution-deadline.js'
-import { resolutionError } from './resolution-errors.js'
+import { RESOLUTION_TIMEOUT_SECONDS, ResolutionDeadline } from './resolution-deadline.js'
 
 export type LoginFlowOptions = {
   identifier: string
@@ -35,10 +36,16 @@ export type LoginFlowOptions = {
 }
 
 export type SignedIn = {
-  session: OAuthSession
+  did: string
   account: AccountIdentity
   /** Revokes the new session at the server: for a caller that cannot keep it. */
   revoke(): Promise<void>
+  /**
+   * Revokes an earlier session of the account at the same server, as this
+   * login can without the OAuth library; false when it cannot (the caller
+   * then asks the library).
+   */
+  revokeEarlier?(saved: NodeSavedSession, clientId: string): Promise<boolean>
 }
 
 /** The flags of every command that signs in through the browser. */
@@ -118,10 +125,17 @@ export async function checkIdentifier(identifier: string): Promise<void> {
 
 /** The caller's part of a sign-in. */
 export type SignInHooks = {
-  /** What must have succeeded before the first authorization request (the keychain probe). */
-  ready?: Promise<void>
-  /** Work for afterwards (loading modules), started while the person is in the browser. */
-  prepare?: () => Promise<unknown>
+  /**
+   * What must succeed before the first authorization request (the keychain
+   * probe); started once the account's lookups are under way.
+   */
+  ready?: () => Promise<void>
+  /**
+   * Work for afterwards (loading modules, reading what a new session
+   * replaces), started while the person is in the browser; `did` is the
+   * account the login expects, when it knows.
+   */
+  prepare?: (did: string | undefined) => Promise<unknown>
   /**
    * Keeps the new session (e.g. in the account index) before the browser is
    * answered; if it throws, the session is revoked and the page says why.
@@ -131,7 +145,8 @@ export type SignInHooks = {
 
 /**
  * Signs in through the browser and leaves the new session in `sessionStore`
- * (the OAuth client saves it there during the code exchange).
+ * (stored right after the code exchange: by finishDirectly, or by the OAuth
+ * client when it did the login).
  */
 export async function signIn(
   ctx: Context,
@@ -144,83 +159,100 @@ export async function signIn(
 
   const [
     { LoopbackListener },
-    metadata,
     { createOAuthClient, MemoryStore },
     { callbackProblem },
     { rememberLookups },
   ] = await Promise.all([
     import('./loopback-listener.js'),
-    import('./client-metadata.js'),
     import('./oauth-client-factory.js'),
     import('./callback-params.js'),
     import('./login-lookups.js'),
   ])
 
-  const listener = await LoopbackListener.bind(options.port)
+  // A --port that is taken is reported before anything else happens; any
+  // free port is bound while the first lookups are under way.
+  const listening = LoopbackListener.bind(options.port)
+  listening.catch(() => {}) // awaited below
+  if (options.port) await listening
   const endsAt = ctx.now().getTime() + options.timeout * 1000
   const timeout = startDeadline(options.timeout * 1000, ctx.signal)
   const { signal } = timeout
-  listener.onIgnored = ({ status, reason }) =>
-    ctx.out.warn(`ignored ${reason} to the login listener (answered ${status}); still waiting`)
   try {
-    const clientId = options.devClient
-      ? metadata.developmentClientId(listener.redirectUri, options.scope)
-      : (options.clientId ?? ctx.settings.clientId)
-    if (!options.devClient) metadata.assertDiscoverableClientId(clientId)
-    // Ours, so that a callback can be checked against the logins in flight.
+    // Loaded only when needed: the OAuth schemas it checks with take a while.
+    const clientMetadata = () => import('./client-metadata.js')
+    // atoauth's own client_id is valid (a unit test says so); any other is
+    // checked before anything is sent.
+    const chosenClientId = options.clientId ?? ctx.settings.clientId
+    if (!options.devClient && chosenClientId !== DEFAULT_CLIENT_ID) {
+      ;(await clientMetadata()).assertDiscoverableClientId(chosenClientId)
+    }
+    // Who the authorization server is told the client is, and where the
+    // browser comes back to: known once the listener is bound.
+    let client: Promise<{ listener: LoopbackListener; clientId: string }> | undefined
+    const clientReady = () =>
+      (client ??= listening.then(async (listener) => {
+        listener.onIgnored = ({ status, reason }) =>
+          ctx.out.warn(
+            `ignored ${reason} to the login listener (answered ${status}); still waiting`,
+          )
+        const clientId = options.devClient
+          ? (await clientMetadata()).developmentClientId(listener.redirectUri, options.scope)
+          : chosenClientId
+        return { listener, clientId }
+      }))
+    // The caller's (the keychain probe): started once the lookups are, and
+    // awaited before the first authorization request.
+    let ready: Promise<void> | undefined
+    const callerReady = () => (ready ??= Promise.resolve(hooks.ready?.()))
+    // The library's, for a login it starts (see startDirectly).
     const stateStore = new MemoryStore<unknown>()
     const resolution = new ResolutionDeadline()
-    // The issuer check after the code exchange re-reads what resolution read.
+    // A library that takes over re-reads what this login read (login-lookups.ts).
     const lookups = rememberLookups(resolution.fetch)
-    let savedNonce: Promise<void> = Promise.resolve()
     let loading: Promise<NodeOAuthClient> | undefined
     const oauthClient = () =>
-      (loading ??= savedNonce.then(() =>
-        createOAuthClient({
-          settings: ctx.settings,
-          clientMetadata: metadata.runtimeClientMetadata({
-            clientId,
-            scope: options.scope,
-            redirectUri: listener.redirectUri,
+      (loading ??= Promise.all([clientMetadata(), clientReady()]).then(
+        ([metadata, { listener, clientId }]) =>
+          createOAuthClient({
+            settings: ctx.settings,
+            clientMetadata: metadata.runtimeClientMetadata({
+              clientId,
+              scope: options.scope,
+              redirectUri: listener.redirectUri,
+            }),
+            sessionStore,
+            stateStore,
+            fetch: lookups,
           }),
-          sessionStore,
-          stateStore,
-          fetch: lookups,
-        }),
       ))
 
     // Bounded on its own: a server that never answers must not hold the login until --timeout.
     const { url, direct } = await resolution.run(identifier, signal, async (signal) => {
-      const direct = await startDirectly(ctx, {
-        ready: hooks.ready,
+      const starting = startDirectly(ctx, {
         identifier,
-        clientId,
-        redirectUri: listener.redirectUri,
         scope: options.scope,
         signal,
         resolution,
         lookups,
+        beforePush: async () => {
+          await callerReady()
+          const { listener, clientId } = await clientReady()
+          return { clientId, redirectUri: listener.redirectUri }
+        },
       })
-      if (!direct) {
-        await hooks.ready
-        const url = await (await oauthClient()).authorize(identifier, {
-          scope: options.scope,
-          redirect_uri: listener.redirectUri,
-          signal,
-        })
-        return { url, direct }
-      }
-      await stateStore.set(direct.state, direct.savedState)
-      // The code exchange then starts with the nonce the PAR got.
-      const { nonce } = direct
-      if (nonce) {
-        savedNonce = openOAuthCache<string>(ctx.settings.cacheDir, 'dpopNonces').set(
-          nonce.origin,
-          nonce.value,
-        )
-      }
-      return { url: direct.url, direct }
+      callerReady().catch(() => {}) // awaited before any authorization request
+      const direct = await starting
+      if (direct) return { url: direct.url, direct }
+      await callerReady()
+      const { listener } = await clientReady()
+      const url = await (await oauthClient()).authorize(identifier, {
+        scope: options.scope,
+        redirect_uri: listener.redirectUri,
+        signal,
+      })
+      return { url, direct }
     })
+    const { listener, clientId } = await clientReady()
     ctx.out.info(`Open this URL in a browser to sign in:\n\n  ${url.href}\n`)
 
     const { openBrowser } = await import('./browser.js')
@@ -228,67 +260,37 @@ export async function signIn(
       command: options.browser ?? ctx.settings.browserCommand,
       disabled: !options.openBrowser,
     })
-    // While the person is in the browser: load the library, and let it judge
-    // what the direct start found (its checks, and its caches filled for the
-    // code exchange, from what this login received). The callback waits.
-    const judged = direct
-      ? oauthClient().then(async (client) => {
-          const { metadata } = await client.oauthResolver.resolveFromIdentity(identifier, {
-            signal,
-          })
-          if (metadata.issuer !== direct.savedState.iss) {
-            throw new Error(`Issuer mismatch: ${metadata.issuer} for ${identifier}`)
-          }
-        })
-      : oauthClient()
-    judged.catch(() => {})
-    hooks.prepare?.().catch(() => {})
+    hooks.prepare?.(direct?.server.did).catch(() => {})
+    // What the code exchange needs, loaded now rather than after the callback.
+    if (direct) import('./direct-code-exchange.js').catch(() => {})
 
+    const finishing: SignInFinish = { ctx, clientId, redirectUri: listener.redirectUri, signal }
     const handler = async (params: URLSearchParams) => {
-      const problem = callbackProblem(params, (state) => stateStore.has(state))
+      const problem = callbackProblem(params, (state) =>
+        direct ? state === direct.state : stateStore.has(state),
+      )
       if (problem) throw problem
       // Mapped here, so that the browser page says what the terminal says.
-      await judged.catch((err: unknown) => {
-        throw resolutionError(err, identifier) ?? err
+      const signedIn = await (direct
+        ? finishDirectly(direct, params, sessionStore, oauthClient, finishing)
+        : oauthClient().then((client) => finishWithLibrary(client, params, sessionStore, finishing))
+      ).catch((err: unknown) => {
+        throw loginError(err, ctx.signal, options.timeout)
       })
-      const client = await oauthClient()
-      const { session } = await client
-        .callback(params, { redirect_uri: listener.redirectUri })
-        .catch((err: unknown) => {
-          throw loginError(err, ctx.signal, options.timeout)
-        })
-      const revoke = () => client.revoke(session.did).catch(() => {})
       try {
-        // What the code exchange stored (the login's store keeps it at hand).
-        const stored = await sessionStore.get(session.did)
-        const info = stored?.tokenSet ?? (await session.getTokenInfo(false))
-        const identity = await client.identityResolver.resolve(session.did, { signal })
-        const signedIn: SignedIn = {
-          session,
-          account: {
-            did: session.did,
-            handle: identity.handle === 'handle.invalid' ? session.did : identity.handle,
-            pds: info.aud,
-            issuer: info.iss,
-            clientId,
-            scope: info.scope,
-            loginAt: ctx.now().toISOString(),
-          },
-          revoke,
-        }
         // The page says "Logged in" only once that is true.
         await hooks.finish?.(signedIn)
-        return {
-          value: signedIn,
-          outcome: {
-            ok: true,
-            title: 'Logged in',
-            detail: `atoauth is now signed in as ${session.did}.`,
-          },
-        }
       } catch (err) {
-        await revoke()
+        await signedIn.revoke()
         throw err
+      }
+      return {
+        value: signedIn,
+        outcome: {
+          ok: true,
+          title: 'Logged in',
+          detail: `atoauth is now signed in as ${signedIn.did}.`,
+        },
       }
     }
     return browser.opened
@@ -298,7 +300,151 @@ export async function signIn(
     throw loginError(err, ctx.signal, options.timeout)
   } finally {
     timeout.clear()
-    listener.close()
+    listening.then(
+      (listener) => listener.close(),
+      () => {},
+    )
+  }
+}
+
+/** What finishing a sign-in needs besides the callback. */
+type SignInFinish = {
+  ctx: Context
+  clientId: string
+  redirectUri: LoopbackListener['redirectUri']
+  /** The login's own (Ctrl-C, --timeout). */
+  signal: AbortSignal
+}
+
+/** How long the code exchange may take: as long as the resolution before the browser. */
+const CODE_EXCHANGE_TIMEOUT_MS = RESOLUTION_TIMEOUT_SECONDS * 1000
+
+/**
+ * The code exchange of a login that started without the library
+ * (direct-code-exchange.ts), and the session stored. Another account than the
+ * one asked for is resolved by the library, afresh.
+ */
+async function finishDirectly(
+  direct: DirectAuthorization,
+  params: URLSearchParams,
+  sessionStore: NodeSavedSessionStore,
+  oauthClient: () => Promise<NodeOAuthClient>,
+  { ctx, clientId, redirectUri, signal }: SignInFinish,
+): Promise<SignedIn> {
+  const [{ exchangeCode, revokeToken }, { sendOnce }, { dpopAlgorithm }] = await Promise.all([
+    import('./direct-code-exchange.js'),
+    import('./plain-http.js'),
+    import('./dpop-proof.js'),
+  ])
+  const bound = AbortSignal.any([signal, AbortSignal.timeout(CODE_EXCHANGE_TIMEOUT_MS)])
+  const send: DirectSend = (url, init) =>
+    sendOnce(url, {
+      ...init,
+      headers: { ...init.headers, 'user-agent': USER_AGENT },
+      signal: init.signal ? AbortSignal.any([bound, init.signal]) : bound,
+    })
+  const { issuer } = direct.server
+  const exchanged = await exchangeCode({
+    authorization: direct,
+    params,
+    clientId,
+    redirectUri,
+    send,
+    otherAccount: async (did) => {
+      const client = await oauthClient()
+      const options = { noCache: true, allowStale: false, signal: bound }
+      const [{ metadata, pds }, identity] = await Promise.all([
+        client.oauthResolver.resolveFromIdentity(did, options),
+        client.identityResolver.resolve(did, options),
+      ])
+      const handle = identity.handle === 'handle.invalid' ? undefined : identity.handle
+      return { issuer: metadata.issuer, pds: pds.href, handle }
+    },
+  }).catch((err: unknown) => {
+    if (bound.aborted && !signal.aborted) {
+      throw new AtoauthError(
+        'token_request_failed',
+        `${issuer} did not finish the code exchange within ${CODE_EXCHANGE_TIMEOUT_MS / 1000} s.`,
+        { hint: 'Nothing was stored. Run atoauth login again.', cause: err },
+      )
+    }
+    throw err
+  })
+  const { did, session, nonce } = exchanged
+  const { tokenSet } = session
+  const token = tokenSet.refresh_token ?? tokenSet.access_token
+  const revoke = () => revokeToken(direct, clientId, token, nonce?.value, send).catch(() => {})
+  try {
+    await Promise.all([
+      sessionStore.set(did, session),
+      // For the next request to this server: it need not ask for a nonce again.
+      nonce &&
+        openOAuthCache<string>(ctx.settings.cacheDir, 'dpopNonces')
+          .set(nonce.origin, nonce.value)
+          .catch(() => {}),
+    ])
+  } catch (err) {
+    await revoke()
+    throw storeError(err)
+  }
+  return {
+    did,
+    account: {
+      did,
+      handle: exchanged.handle ?? did,
+      pds: tokenSet.aud,
+      issuer,
+      clientId,
+      scope: tokenSet.scope,
+      loginAt: ctx.now().toISOString(),
+    },
+    revoke,
+    revokeEarlier: async (saved, earlierClientId) => {
+      const { dpopJwk, tokenSet } = saved
+      if (tokenSet.iss !== issuer || !dpopAlgorithm(dpopJwk)) return false
+      const earlierToken = tokenSet.refresh_token ?? tokenSet.access_token
+      await revokeToken(
+        { server: direct.server, dpopJwk: dpopJwk as JsonWebKey },
+        earlierClientId,
+        earlierToken,
+        nonce?.value,
+        send,
+      ).catch(() => {})
+      return true
+    },
+  }
+}
+
+/** The library's callback(), for a login the library started. */
+async function finishWithLibrary(
+  client: NodeOAuthClient,
+  params: URLSearchParams,
+  sessionStore: NodeSavedSessionStore,
+  { ctx, clientId, redirectUri, signal }: SignInFinish,
+): Promise<SignedIn> {
+  const { session } = await client.callback(params, { redirect_uri: redirectUri })
+  const revoke = () => client.revoke(session.did).catch(() => {})
+  try {
+    // What the code exchange stored (the login's store keeps it at hand).
+    const stored = await sessionStore.get(session.did)
+    const info = stored?.tokenSet ?? (await session.getTokenInfo(false))
+    const identity = await client.identityResolver.resolve(session.did, { signal })
+    return {
+      did: session.did,
+      account: {
+        did: session.did,
+        handle: identity.handle === 'handle.invalid' ? session.did : identity.handle,
+        pds: info.aud,
+        issuer: info.iss,
+        clientId,
+        scope: info.scope,
+        loginAt: ctx.now().toISOString(),
+      },
+      revoke,
+    }
+  } catch (err) {
+    await revoke()
+    throw err
   }
 }
 
@@ -313,13 +459,12 @@ async function startDirectly(
   ctx: Context,
   request: {
     identifier: string
-    clientId: string
-    redirectUri: string
     scope: string
     signal: AbortSignal
     resolution: ResolutionDeadline
     lookups: LoginLookups
-    ready: Promise<void> | undefined
+    /** What must succeed before the authorization request, and the client it is for. */
+    beforePush: () => Promise<{ clientId: string; redirectUri: string }>
   },
 ): Promise<DirectAuthorization | undefined> {
   const [{ authorizeDirectly }, { headerPairs, nodeUsesEnvProxy, sendOnce }] = await Promise.all([
@@ -327,13 +472,10 @@ async function startDirectly(
     import('./plain-http.js'),
   ])
   if (/^https?:\/\//i.test(request.identifier) || nodeUsesEnvProxy()) return undefined
-  const { signal, resolution, lookups, ready } = request
+  const { signal, resolution, lookups } = request
   try {
     return await authorizeDirectly({
       ...request,
-      beforePush: async () => {
-        await ready
-      },
       settings: ctx.settings,
       send: (url, init) =>
         resolution.send(
@@ -364,7 +506,8 @@ async function startDirectly(
   } catch {
     if (signal.aborted) throw signal.reason
     // A request that failed: the library tries again, and explains. A
-    // keychain probe that failed is thrown by the caller's await of it.
+    // keychain probe or a listener that failed is thrown by the caller's
+    // await of it.
     return undefined
   }
 }
@@ -468,10 +611,16 @@ function loginError(err: unknown, cancel: AbortSignal, timeoutSeconds: number): 
     })
   }
   if (err instanceof AggregateError && /Failed to store session/.test(err.message)) {
-    return new AtoauthError('store_failed', `Could not save the session: ${describeCause(err)}`, {
-      exitCode: ExitCode.storageUnavailable,
-      cause: err,
-    })
+    return storeError(err)
   }
   return err
+}
+
+/** A session that could not be kept: the store's own error, or one that says so. */
+function storeError(err: unknown): AtoauthError {
+  if (err instanceof AtoauthError) return err
+  return new AtoauthError('store_failed', `Could not save the session: ${describeCause(err)}`, {
+    exitCode: ExitCode.storageUnavailable,
+    cause: err,
+  })
 }

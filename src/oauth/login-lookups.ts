@@ -16,9 +16,9 @@
 // asked for has another DID document and handle, and those are fetched fresh,
 // so the issuer check still does its job.
 //
-// When the login started without the library (direct-authorization.ts), its
-// replies are added with remember(): the library's check of that start, and
-// the issuer check, then read them from here.
+// The login's own lookups without the library (direct-authorization.ts) are
+// added with remember(): when that start steps aside and the library takes
+// over, it reads them from here.
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
 

@@ -53,6 +53,10 @@ describe('client metadata', () => {
     ])
   })
 
+  it("accepts atoauth's own client_id (login skips the check for it)", () => {
+    expect(() => assertDiscoverableClientId(DEFAULT_CLIENT_ID)).not.toThrow()
+  })
+
   it.each([
     ['http://insecure.example.org/m.json'],
     ['https://127.0.0.1/m.json'],
