@@ -17,7 +17,8 @@ import {
   findAuthorizationServer,
   type ResolutionSettings,
 } from './direct-resolution.js'
-import { type DirectSend, isRecord, postForm } from './dpop-form-post.js'
+import { type DirectSend, postForm } from './dpop-form-post.js'
+import { isRecord } from './plain-http.js'
 
 export type DirectAuthorizationRequest = {
   identifier: string

@@ -22,7 +22,8 @@ import type { NodeSavedSession } from '@atproto/oauth-client-node'
 import { AtoauthError } from '../errors.js'
 import { printable } from './callback-params.js'
 import type { DirectAuthorization } from './direct-authorization.js'
-import { type DirectSend, isRecord, postForm } from './dpop-form-post.js'
+import { type DirectSend, postForm } from './dpop-form-post.js'
+import { isRecord } from './plain-http.js'
 
 /** An account's authorization server and PDS, as a fresh resolution found them. */
 export type AccountAuthority = { issuer: string; pds: string; handle: string | undefined }

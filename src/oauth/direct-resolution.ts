@@ -13,7 +13,7 @@
 // metadata named this issuer.
 import { resolveTxt } from 'node:dns/promises'
 import type { Settings } from '../settings.js'
-import { mediaType, type PlainResponse } from './plain-http.js'
+import { isRecord, mediaType, type PlainResponse } from './plain-http.js'
 
 export type DirectGet = (
   url: URL,
@@ -244,8 +244,4 @@ function httpUrl(value: unknown, allowHttp: boolean): URL | undefined {
   if (typeof value !== 'string' || !URL.canParse(value)) return undefined
   const url = new URL(value)
   return url.protocol === 'https:' || (allowHttp && url.protocol === 'http:') ? url : undefined
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

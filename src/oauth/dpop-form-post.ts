@@ -3,7 +3,7 @@
 // request, the code exchange, and revoking tokens it cannot keep.
 import type { JsonWebKey } from 'node:crypto'
 import { asksForNonce, dpopAlgorithm, dpopProof } from './dpop-proof.js'
-import { headerValue, mediaType, type PlainResponse } from './plain-http.js'
+import { headerValue, isRecord, mediaType, type PlainResponse } from './plain-http.js'
 
 /** One request, answered in full (the caller bounds it and names itself in it). */
 export type DirectSend = (
@@ -64,8 +64,4 @@ export async function postForm(
   const error = isRecord(first.json) ? first.json.error : undefined
   const retry = asksForNonce(first.status, undefined, error) && first.nonce !== dpop.nonce
   return retry ? attempt(first.nonce) : first
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

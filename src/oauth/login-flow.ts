@@ -372,8 +372,16 @@ async function finishDirectly(
   })
   const { did, session, nonce } = exchanged
   const { tokenSet } = session
-  const token = tokenSet.refresh_token ?? tokenSet.access_token
-  const revoke = () => revokeToken(direct, clientId, token, nonce?.value, send).catch(() => {})
+  // Ends a session of this account at this server, with the session's own key.
+  const revokeSession = (saved: NodeSavedSession, sessionClientId: string) =>
+    revokeToken(
+      { server: direct.server, dpopJwk: saved.dpopJwk as JsonWebKey },
+      sessionClientId,
+      saved.tokenSet.refresh_token ?? saved.tokenSet.access_token,
+      nonce?.value,
+      send,
+    ).catch(() => {})
+  const revoke = () => revokeSession(session, clientId)
   try {
     await Promise.all([
       sessionStore.set(did, session),
@@ -400,16 +408,8 @@ async function finishDirectly(
     },
     revoke,
     revokeEarlier: async (saved, earlierClientId) => {
-      const { dpopJwk, tokenSet } = saved
-      if (tokenSet.iss !== issuer || !dpopAlgorithm(dpopJwk)) return false
-      const earlierToken = tokenSet.refresh_token ?? tokenSet.access_token
-      await revokeToken(
-        { server: direct.server, dpopJwk: dpopJwk as JsonWebKey },
-        earlierClientId,
-        earlierToken,
-        nonce?.value,
-        send,
-      ).catch(() => {})
+      if (saved.tokenSet.iss !== issuer || !dpopAlgorithm(saved.dpopJwk)) return false
+      await revokeSession(saved, earlierClientId)
       return true
     },
   }

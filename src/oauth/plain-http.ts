@@ -33,8 +33,7 @@ export type PlainRequest = {
  * other failure with TypeError('fetch failed') and the cause.
  */
 export async function sendOnce(url: URL, options: PlainRequest): Promise<PlainResponse> {
-  // getBuiltinModule, not import(): an ES-module namespace of node:http reads
-  // every export, and its WebSocket getters load undici after all.
+  // Only the module this URL needs is loaded.
   const { request } =
     url.protocol === 'https:'
       ? process.getBuiltinModule('node:https')
@@ -105,6 +104,11 @@ export function headerValue(value: string | string[] | undefined): string | unde
 /** The media type of a response, without its parameters ("application/json"). */
 export function mediaType(response: PlainResponse): string | undefined {
   return headerValue(response.headers['content-type'])?.split(';')[0]?.trim().toLowerCase()
+}
+
+/** A JSON object (what a response body must be before its fields are read). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /**
