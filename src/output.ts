@@ -1,8 +1,11 @@
 // The one place that writes to the terminal. stdout carries only a command's
 // data (text, or one JSON document with --json); everything meant for a
-// person, including spinners, goes to stderr.
+// person, including spinners, goes to stderr. Every human line is passed
+// through terminalText (servers' words must not drive the terminal); JSON
+// documents and raw bytes are the data, and go out exactly.
 import { styleText } from 'node:util'
 import type { AtoauthError, ExitCodeValue } from './errors.js'
+import { terminalText } from './terminal-text.js'
 
 /** What a command returns: the data, and how a person reads it. */
 export type CommandResult = {
@@ -41,11 +44,11 @@ export class Output {
 
   /** A message for the person at the terminal. */
   info(message: string): void {
-    this.#streams.stderr.write(`${message}\n`)
+    this.#streams.stderr.write(`${terminalText(message)}\n`)
   }
 
   warn(message: string): void {
-    this.#streams.stderr.write(`${this.#style('yellow', 'warning:')} ${message}\n`)
+    this.#streams.stderr.write(`${this.#style('yellow', 'warning:')} ${terminalText(message)}\n`)
   }
 
   /** A spinner on stderr, only when stderr is a terminal; otherwise silent. */
@@ -58,10 +61,15 @@ export class Output {
     const { default: ora } = await import('ora')
     // discardStdin would put the terminal in raw mode and listen with a
     // listener that never starts the stream: Ctrl-C would be swallowed.
-    const spinner = ora({ text, stream: stderr, color: 'cyan', discardStdin: false }).start()
+    const spinner = ora({
+      text: terminalText(text),
+      stream: stderr,
+      color: 'cyan',
+      discardStdin: false,
+    }).start()
     return {
       update: (t) => {
-        spinner.text = t
+        spinner.text = terminalText(t)
       },
       stop: () => spinner.stop(),
     }
@@ -73,7 +81,7 @@ export class Output {
     } else if (this.json) {
       this.#streams.stdout.write(`${JSON.stringify(result.data, null, 2)}\n`)
     } else if (result.text.length > 0) {
-      this.#streams.stdout.write(`${result.text.join('\n')}\n`)
+      this.#streams.stdout.write(`${terminalText(result.text.join('\n'))}\n`)
     }
   }
 
@@ -88,8 +96,8 @@ export class Output {
       this.#streams.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`)
       return
     }
-    this.#streams.stderr.write(`${this.#style('red', 'error:')} ${err.message}\n`)
-    if (err.hint) this.#streams.stderr.write(`${err.hint}\n`)
+    this.#streams.stderr.write(`${this.#style('red', 'error:')} ${terminalText(err.message)}\n`)
+    if (err.hint) this.#streams.stderr.write(`${terminalText(err.hint)}\n`)
   }
 
   #style(format: 'red' | 'yellow', text: string): string {
