@@ -16,7 +16,7 @@ let crashesHandled = false
 export function trackNativeCall<T>(call: Promise<T>): Promise<T> {
   if (!crashesHandled) {
     crashesHandled = true
-    // A crash (a bug, an EPIPE on stdout) would take Node's own exit path,
+    // A crash (a bug) would take Node's own exit path,
     // which waits for the thread as well: report it, and leave as above.
     process.on('uncaughtException', (err) => {
       try {
