@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { AtoauthError, NotLoggedInError } from '../errors.js'
 import type { StoreKind } from '../settings.js'
 import { loadWriteFileAtomic, writeFileAtomically } from './atomic-write.js'
-import { createFileLock, loadLockfile } from './file-lock.js'
+import { createFileLock } from './file-lock.js'
 
 export type AccountRecord = {
   did: string
@@ -80,7 +80,7 @@ export class AccountIndex {
 
   /** Loads ahead what update() will need (login does it while the person is in the browser). */
   static async preloadUpdate(): Promise<void> {
-    await Promise.all([loadLockfile(), loadWriteFileAtomic()])
+    await loadWriteFileAtomic()
   }
 
   /**

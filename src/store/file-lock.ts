@@ -1,61 +1,154 @@
-// The cross-process lock handed to the OAuth client as its `requestLock`.
-// Refresh tokens are single-use and a replayed one revokes the whole session,
-// so two atoauth processes must never refresh the same session at once.
-// proper-lockfile keeps the lock fresh while it is held; a holder that died
-// (kill -9) leaves a lock that turns stale after STALE_MS and is taken over.
-import { createHash } from 'node:crypto'
-import { mkdir } from 'node:fs/promises'
+// The cross-process lock handed to the OAuth client as its `requestLock`, and
+// taken around every change of the account index. Refresh tokens are
+// single-use and a replayed one revokes the whole session, so the lock is
+// never taken from a live holder: one stopped with Ctrl-Z just after its
+// refresh reached the server must still hold it when it resumes.
+//
+// The lock is a file that appears with its owner already in it (written to a
+// temp file, then hard-linked to the lock's name, which fails if that exists).
+// A waiter takes it over only when
+// - the owner's process is gone: same host, and no running process with that
+//   pid and start time (pids are reused); this is what frees a lock at once
+//   after a kill -9; or
+// - nobody touched it for STALE_AFTER_MS: a live holder touches it every
+//   TOUCH_EVERY_MS, so only a holder stopped for minutes, or one on another
+//   machine sharing the config dir, loses it this way.
+// (proper-lockfile judges by mtime alone, which cannot tell stopped from dead.)
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { link, mkdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { RuntimeLock } from '@atproto/oauth-client-node'
 import { AtoauthError } from '../errors.js'
+import { type Notice, noticeIfSlow, noticeOnStderr } from './notice.js'
 
-const STALE_MS = 4_000
-/** Longer than a refresh can take (the client aborts one after 30 s). */
-const MAX_WAIT_MS = 45_000
+/** A lock nobody touched for this long is taken over, its holder alive or not. */
+export const STALE_AFTER_MS = 120_000
+export const TOUCH_EVERY_MS = 10_000
+/**
+ * How long a waiter waits: long enough to see a stopped holder's lock go
+ * stale (STALE_AFTER_MS plus a touch), far more than a refresh takes (the
+ * client aborts one after 30 s), and at least the 60 s a person would wait.
+ */
+export const MAX_WAIT_MS = 150_000
 
-export function createFileLock(configDir: string): RuntimeLock {
+export const WAITING_NOTICE = 'waiting for another atoauth process to finish with this session…'
+
+type Owner = { pid: number; start: string | null; host: string; id: string }
+
+export type FileLockOptions = {
+  /** Told once when a wait lasts over a second; default: `atoauth: <message>` on stderr. */
+  notice?: Notice
+}
+
+export function createFileLock(configDir: string, options: FileLockOptions = {}): RuntimeLock {
   const dir = join(configDir, 'locks')
+  const notice = options.notice ?? noticeOnStderr
   return async (name, fn) => {
     await mkdir(dir, { recursive: true, mode: 0o700 })
-    const target = join(dir, createHash('sha256').update(name).digest('hex').slice(0, 32))
-    const lockfile = await loadLockfile()
-    let release: () => Promise<void>
-    try {
-      release = await lockfile.lock(target, {
-        realpath: false,
-        stale: STALE_MS,
-        update: STALE_MS / 4,
-        retries: {
-          retries: Math.ceil(MAX_WAIT_MS / 100),
-          factor: 1,
-          minTimeout: 25,
-          maxTimeout: 100,
-          randomize: true,
-        },
-        // Losing the lock while holding it means another process took it over
-        // after we stalled for longer than STALE_MS. The refresh in progress
-        // finishes regardless; there is nothing better to do than carry on.
-        onCompromised: () => {},
-      })
-    } catch (err) {
-      throw new AtoauthError(
-        'lock_timeout',
-        'Another atoauth process is holding the session lock.',
-        {
-          hint: 'Wait for it to finish, then try again.',
-          cause: err,
-        },
-      )
-    }
+    const path = join(dir, createHash('sha256').update(name).digest('hex').slice(0, 32))
+    const mine = await acquire(path, notice)
+    const touching = setInterval(() => {
+      const now = new Date()
+      utimes(path, now, now).catch(() => {})
+    }, TOUCH_EVERY_MS)
+    touching.unref()
     try {
       return await fn()
     } finally {
-      await release().catch(() => {})
+      clearInterval(touching)
+      // A holder stopped for minutes may find the lock another's: leave that one be.
+      if ((await readFile(path, 'utf8').catch(() => '')) === mine) await unlink(path).catch(noop)
     }
   }
 }
 
-/** proper-lockfile, loaded on first use, not at start-up: only a refresh or a write takes a lock. */
-export async function loadLockfile() {
-  return (await import('proper-lockfile')).default
+/** Waits for the lock and takes it; returns the owner text it holds it with. */
+async function acquire(path: string, notice: Notice): Promise<string> {
+  const owner: Owner = {
+    pid: process.pid,
+    start: processStart(process.pid) ?? null,
+    host: hostname(),
+    id: randomBytes(8).toString('hex'),
+  }
+  const mine = JSON.stringify(owner)
+  const temp = `${path}.${owner.id}`
+  await writeFile(temp, mine, { mode: 0o600 })
+  const quiet = noticeIfSlow(notice, WAITING_NOTICE)
+  const deadline = Date.now() + MAX_WAIT_MS
+  try {
+    for (;;) {
+      try {
+        await link(temp, path)
+        return mine
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      }
+      await takeOverIfStale(path)
+      if (Date.now() > deadline) {
+        throw new AtoauthError(
+          'lock_timeout',
+          `Another atoauth process has held the session lock for over ${MAX_WAIT_MS / 1000} s.`,
+          { hint: 'Wait for it to finish (or end it), then try again.' },
+        )
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25 + Math.random() * 75))
+    }
+  } finally {
+    quiet()
+    await unlink(temp).catch(noop)
+  }
 }
+
+async function takeOverIfStale(path: string): Promise<void> {
+  let text: string
+  let touched: number
+  try {
+    text = await readFile(path, 'utf8')
+    touched = (await stat(path)).mtimeMs
+  } catch {
+    return // released meanwhile: the next attempt will tell
+  }
+  if (Date.now() - touched <= STALE_AFTER_MS && !ownerIsGone(text)) return
+  // Another waiter may have taken it over, and made it its own, since we read it.
+  if ((await readFile(path, 'utf8').catch(() => '')) === text) await unlink(path).catch(noop)
+}
+
+/** Whether the owner's process has surely ended; an owner we cannot judge is not. */
+function ownerIsGone(text: string): boolean {
+  let owner: Owner
+  try {
+    owner = JSON.parse(text)
+  } catch {
+    return false
+  }
+  if (owner.host !== hostname() || !Number.isInteger(owner.pid)) return false
+  const start = processStart(owner.pid)
+  if (start !== undefined) return start !== owner.start
+  // No /proc (macOS, Windows): whether any process has that pid.
+  try {
+    process.kill(owner.pid, 0)
+    return false
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'EPERM'
+  }
+}
+
+/**
+ * A running process's start time (field 22 of /proc/<pid>/stat, clock ticks
+ * after boot); null if no such process runs (a zombie has ended); undefined
+ * where there is no /proc to ask.
+ */
+function processStart(pid: number): string | null | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name (field 2) may hold spaces and parentheses: count after its last ")".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return fields[0] === 'Z' ? null : (fields[19] ?? null)
+  } catch {
+    return existsSync('/proc/self/stat') ? null : undefined
+  }
+}
+
+function noop() {}

@@ -1,0 +1,20 @@
+// A word to the person while atoauth waits on something outside it (another
+// atoauth process, a keyring's unlock prompt): said once, and only if the wait
+// lasts long enough to be noticed, so a quick answer prints nothing.
+
+/** Receives one line of text for a person (stderr by default). */
+export type Notice = (message: string) => void
+
+export const noticeOnStderr: Notice = (message) => {
+  process.stderr.write(`atoauth: ${message}\n`)
+}
+
+/** How long a wait lasts before atoauth says what it is waiting for. */
+export const NOTICE_AFTER_MS = 1_000
+
+/** Says `message` once if the wait is not over after NOTICE_AFTER_MS; call the result when it is. */
+export function noticeIfSlow(notice: Notice, message: string): () => void {
+  const timer = setTimeout(() => notice(message), NOTICE_AFTER_MS)
+  timer.unref()
+  return () => clearTimeout(timer)
+}
