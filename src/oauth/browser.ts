@@ -15,6 +15,13 @@ export type BrowserChoice = {
 
 export type BrowserResult = { opened: boolean; reason?: string }
 
+/**
+ * Variables that hold a secret: a browser (or the user's script) has no use
+ * for them, and must not hand them on. ATOAUTH_SESSION_FILE stays: it is a
+ * path, and the browser runs as the user, who can read that file anyway.
+ */
+const SECRET_VARIABLES = ['ATOAUTH_SESSION']
+
 export async function openBrowser(
   url: string,
   choice: BrowserChoice,
@@ -22,9 +29,13 @@ export async function openBrowser(
   platform: NodeJS.Platform = process.platform,
 ): Promise<BrowserResult> {
   if (choice.disabled) return { opened: false, reason: '--no-browser' }
-  if (choice.command) return runBrowserCommand(choice.command, url)
+  if (choice.command) return runBrowserCommand(choice.command, url, withoutSecrets(env))
   const headless = noBrowserReason(env, platform)
   if (headless) return { opened: false, reason: headless }
+  // `open` takes no environment: its child inherits process.env, so the
+  // secrets leave process.env until the child is started.
+  const hidden = Object.entries(process.env).filter(([name]) => SECRET_VARIABLES.includes(name))
+  for (const [name] of hidden) delete process.env[name]
   try {
     const { default: open } = await import('open')
     const child = await open(url)
@@ -33,7 +44,15 @@ export async function openBrowser(
     return { opened: true }
   } catch (err) {
     return { opened: false, reason: (err as Error).message }
+  } finally {
+    Object.assign(process.env, Object.fromEntries(hidden))
   }
+}
+
+function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept = { ...env }
+  for (const name of SECRET_VARIABLES) delete kept[name]
+  return kept
 }
 
 export function parseBrowserCommand(command: string): string[] {
@@ -47,10 +66,14 @@ export function parseBrowserCommand(command: string): string[] {
   return words as string[]
 }
 
-function runBrowserCommand(command: string, url: string): Promise<BrowserResult> {
+function runBrowserCommand(
+  command: string,
+  url: string,
+  env: NodeJS.ProcessEnv,
+): Promise<BrowserResult> {
   const [program, ...args] = parseBrowserCommand(command)
   return new Promise((resolve) => {
-    const child = spawn(program as string, [...args, url], { detached: true, stdio: 'ignore' })
+    const child = spawn(program as string, [...args, url], { detached: true, stdio: 'ignore', env })
     child.once('error', (err) => resolve({ opened: false, reason: err.message }))
     child.once('spawn', () => {
       child.unref()
