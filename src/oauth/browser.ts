@@ -29,7 +29,7 @@ export async function openBrowser(
   platform: NodeJS.Platform = process.platform,
 ): Promise<BrowserResult> {
   if (choice.disabled) return { opened: false, reason: '--no-browser' }
-  if (choice.command) return runBrowserCommand(choice.command, url, withoutSecrets(env))
+  if (choice.command) return runBrowserCommand(choice.command, url, withoutSecrets(process.env))
   const headless = noBrowserReason(env, platform)
   if (headless) return { opened: false, reason: headless }
   // `open` takes no environment: its child inherits process.env, so the
