@@ -1,6 +1,8 @@
 // The OS keychain through @napi-rs/keyring, with every call bounded in time:
 // a Secret Service that never answers (a locked keyring waiting for a prompt
-// nobody sees) must fail the command, not hang it. The calls run on libuv's
+// nobody sees) must fail the command, not hang it. A person at a terminal may
+// be typing the keyring's password, though: then a call gets two minutes, and
+// they are told what atoauth waits for. The calls run on libuv's
 // thread pool, so a stuck one leaves atoauth free to report it; atoauth then
 // leaves without waiting for that thread (process-exit.ts). Failures are
 // reported with their cause and its fix (keychain-trouble.ts), and never
@@ -9,6 +11,7 @@ import type { AsyncEntry } from '@napi-rs/keyring'
 import { StorageUnavailableError } from '../errors.js'
 import { trackNativeCall } from '../process-exit.js'
 import { diagnoseKeychainFailure } from './keychain-trouble.js'
+import { type Notice, noticeIfSlow, noticeOnStderr } from './notice.js'
 
 /** One keychain entry per account name, under a fixed service. */
 export interface Keyring {
@@ -20,7 +23,20 @@ export interface Keyring {
   delete(account: string): Promise<void>
 }
 
-const CALL_TIMEOUT_MS = 3_000
+/** The bound on a call nobody can answer an unlock prompt for (no terminal). */
+export const CALL_TIMEOUT_MS = 3_000
+/** The bound on a call when a person at a terminal may be answering the unlock prompt. */
+export const INTERACTIVE_CALL_TIMEOUT_MS = 120_000
+
+export const UNLOCK_NOTICE =
+  'waiting for the keyring to be unlocked (answer its unlock prompt, or press Ctrl-C)…'
+
+export type KeyringWaitOptions = {
+  /** Whether a person can answer an unlock prompt; default: stdin and stderr are terminals. */
+  interactive?: boolean
+  /** Told once, when an interactive call waits over a second; default: stderr. */
+  notice?: Notice
+}
 
 /**
  * Windows Credential Manager caps a credential blob at 2560 bytes, and stores
@@ -43,9 +59,26 @@ export class NativeKeyring implements Keyring {
   readonly description: string
   readonly maxValueLength: number
   readonly #service: string
+  readonly #timeoutMs: number
+  /** Says the unlock notice, once for this keyring; undefined when nobody can unlock. */
+  readonly #unlockNotice: Notice | undefined
 
-  constructor(service: string, platform: NodeJS.Platform = process.platform) {
+  constructor(
+    service: string,
+    options: KeyringWaitOptions = {},
+    platform: NodeJS.Platform = process.platform,
+  ) {
     this.#service = service
+    const interactive = options.interactive ?? Boolean(process.stdin.isTTY && process.stderr.isTTY)
+    this.#timeoutMs = interactive ? INTERACTIVE_CALL_TIMEOUT_MS : CALL_TIMEOUT_MS
+    const notice = options.notice ?? noticeOnStderr
+    let noticed = false
+    this.#unlockNotice = interactive
+      ? (message) => {
+          if (!noticed) notice(message)
+          noticed = true
+        }
+      : undefined
     this.maxValueLength = platform === 'win32' ? WINDOWS_MAX_VALUE_LENGTH : Number.POSITIVE_INFINITY
     this.description =
       platform === 'darwin'
@@ -73,12 +106,14 @@ export class NativeKeyring implements Keyring {
         // After a stuck call the keychain is not asked again: the next call
         // would most likely wait behind the first.
         if (stuck) throw stuck
-        return withinTimeLimit(trackNativeCall(operation(await this.#entry(account))))
+        const entry = await this.#entry(account)
+        const quiet = this.#unlockNotice && noticeIfSlow(this.#unlockNotice, UNLOCK_NOTICE)
+        return withinTimeLimit(trackNativeCall(operation(entry)), this.#timeoutMs).finally(quiet)
       })
     } catch (err) {
       const trouble = diagnoseKeychainFailure(err, {
         timedOut: err instanceof KeyringCallTimeout,
-        timeoutSeconds: CALL_TIMEOUT_MS / 1000,
+        timeoutSeconds: this.#timeoutMs / 1000,
       })
       throw new StorageUnavailableError(`Cannot use ${this.description}: ${trouble.summary}.`, {
         cause: err,
@@ -139,13 +174,13 @@ function oneAtATime<T>(call: () => Promise<T>): Promise<T> {
   return next
 }
 
-function withinTimeLimit<T>(call: Promise<T>): Promise<T> {
+function withinTimeLimit<T>(call: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeLimit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      stuck = new KeyringCallTimeout(CALL_TIMEOUT_MS / 1000)
+      stuck = new KeyringCallTimeout(timeoutMs / 1000)
       reject(stuck)
-    }, CALL_TIMEOUT_MS)
+    }, timeoutMs)
   })
   return Promise.race([call, timeLimit]).finally(() => clearTimeout(timer))
 }

@@ -2,6 +2,7 @@
 // Two implementations: the OS keychain (the default) and a 0600 file that the
 // user must opt into explicitly.
 import type { Settings, StoreKind } from '../settings.js'
+import type { KeyringWaitOptions } from './native-keyring.js'
 
 export interface SecretStore {
   readonly kind: StoreKind
@@ -17,12 +18,17 @@ export interface SecretStore {
 /** The keychain service name every atoauth entry is filed under. */
 export const KEYCHAIN_SERVICE = 'atoauth'
 
-export async function openSecretStore(kind: StoreKind, settings: Settings): Promise<SecretStore> {
+/** `keyring` says how a keychain call waits for a locked keyring (see NativeKeyring). */
+export async function openSecretStore(
+  kind: StoreKind,
+  settings: Settings,
+  keyring: KeyringWaitOptions = {},
+): Promise<SecretStore> {
   if (kind === 'file') {
     const { FileSecretStore } = await import('./file-secret-store.js')
     return new FileSecretStore(settings.configDir)
   }
   const { KeychainSecretStore } = await import('./keychain-secret-store.js')
   const { NativeKeyring } = await import('./native-keyring.js')
-  return new KeychainSecretStore(new NativeKeyring(KEYCHAIN_SERVICE))
+  return new KeychainSecretStore(new NativeKeyring(KEYCHAIN_SERVICE, keyring))
 }
