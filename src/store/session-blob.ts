@@ -48,7 +48,8 @@ export function parseSessionBlob(text: string, origin: string): SessionBlob {
   if (blob.atoauthSession !== SESSION_BLOB_VERSION) {
     throw invalid(
       origin,
-      `it has format version ${String(blob.atoauthSession)}, and this atoauth reads version ${SESSION_BLOB_VERSION}`,
+      // Only a number is echoed: the document is a secret.
+      `it has format version ${typeof blob.atoauthSession === 'number' ? blob.atoauthSession : '(not a number)'}, and this atoauth reads version ${SESSION_BLOB_VERSION}`,
       'Upgrade atoauth, or export the session again with this version.',
     )
   }

@@ -2,6 +2,7 @@
 // Every get() reads the store afresh: the refresh logic re-reads the session
 // inside the cross-process lock, and must see what another process just wrote.
 import type { NodeSavedSession, NodeSavedSessionStore } from '@atproto/oauth-client-node'
+import { AtoauthError, ExitCode } from '../errors.js'
 import type { SecretStore } from './secret-store.js'
 
 export class SecretSessionStore implements NodeSavedSessionStore {
@@ -13,7 +14,15 @@ export class SecretSessionStore implements NodeSavedSessionStore {
 
   async get(did: string): Promise<NodeSavedSession | undefined> {
     const stored = await this.#secrets.get(did)
-    return stored === undefined ? undefined : (JSON.parse(stored) as NodeSavedSession)
+    if (stored === undefined) return undefined
+    const session = parseSavedSession(stored)
+    if (session) return session
+    // Not JSON.parse's message, nor a cause holding it: it quotes the secret.
+    throw new AtoauthError(
+      'session_unreadable',
+      `The session for ${did} in ${this.#secrets.location} is damaged: it is not a saved session.`,
+      { hint: `Log in again to replace it: atoauth login ${did}`, exitCode: ExitCode.authRequired },
+    )
   }
 
   async set(did: string, session: NodeSavedSession): Promise<void> {
@@ -23,4 +32,17 @@ export class SecretSessionStore implements NodeSavedSessionStore {
   async del(did: string): Promise<void> {
     await this.#secrets.delete(did)
   }
+}
+
+function parseSavedSession(text: string): NodeSavedSession | undefined {
+  let value: Partial<NodeSavedSession> | null
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null
+  return isObject(value?.dpopJwk) && isObject(value?.tokenSet)
+    ? (value as NodeSavedSession)
+    : undefined
 }
