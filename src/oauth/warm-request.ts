@@ -9,6 +9,7 @@
 //
 // It speaks node:http(s) rather than fetch (plain-http.ts says why).
 import type { Context } from '../context.js'
+import { NetworkError } from '../errors.js'
 import type { Settings } from '../settings.js'
 import { openOAuthCache } from '../store/disk-cache.js'
 import { USER_AGENT } from '../version.js'
@@ -46,6 +47,19 @@ export type WarmResponse = { response: PlainResponse; tokenSet: SavedSession['to
 const MIN_REMAINING_MS = 60_000
 
 /**
+ * The warm request (both tries, when the server wants a fresh nonce) ends
+ * within this time: fetch through the library would wait as long as the
+ * server keeps the connection open.
+ */
+export const WARM_REQUEST_TIMEOUT_MS = 30_000
+
+/**
+ * The longest response read. Far above any XRPC JSON answer; a blob as large
+ * as the largest video Bluesky takes (100 MB) still fits.
+ */
+export const MAX_RESPONSE_BYTES = 100 * 2 ** 20
+
+/**
  * The warm path for the account a command resolved: undefined when it does
  * not apply (an exported session, one marked ended, another account's), or
  * when the full path must answer.
@@ -79,6 +93,13 @@ export async function warmRequest(
   if (nodeUsesEnvProxy()) return undefined
   const url = new URL(request.path, tokenSet.aud)
   const nonces = openOAuthCache<string>(settings.cacheDir, 'dpopNonces')
+  // Ctrl-C still cancels with its own reason; the timeout says which server.
+  const deadline = new AbortController()
+  const timer = setTimeout(() => {
+    const seconds = WARM_REQUEST_TIMEOUT_MS / 1000
+    deadline.abort(new NetworkError(`${url.origin} did not answer within ${seconds} s.`))
+  }, WARM_REQUEST_TIMEOUT_MS)
+  const bounded = AbortSignal.any([signal, deadline.signal])
   const send = async (nonce: string | undefined) => {
     const response = await sendOnce(url, {
       method: request.method,
@@ -94,23 +115,28 @@ export async function warmRequest(
         }),
       },
       body: request.body,
-      signal,
+      signal: bounded,
+      maxBytes: MAX_RESPONSE_BYTES,
     })
     const next = headerValue(response.headers['dpop-nonce'])
     if (next && next !== nonce) await nonces.set(url.origin, next)
     return { response, next }
   }
 
-  const sent = await nonces.get(url.origin)
-  const first = await send(sent)
-  if (first.response.status !== 401) return { response: first.response, tokenSet }
-  // RFC 9449 §9: the server wants a (fresh) nonce; one retry with a new one,
-  // as the library does. A 401 means the request was not carried out, so the
-  // full path may send it again (after a refresh, if the token was refused).
-  const challenge = headerValue(first.response.headers['www-authenticate'])
-  if (asksForNonce(401, challenge) && first.next && first.next !== sent) {
-    const second = await send(first.next)
-    if (second.response.status !== 401) return { response: second.response, tokenSet }
+  try {
+    const sent = await nonces.get(url.origin)
+    const first = await send(sent)
+    if (first.response.status !== 401) return { response: first.response, tokenSet }
+    // RFC 9449 §9: the server wants a (fresh) nonce; one retry with a new one,
+    // as the library does. A 401 means the request was not carried out, so the
+    // full path may send it again (after a refresh, if the token was refused).
+    const challenge = headerValue(first.response.headers['www-authenticate'])
+    if (asksForNonce(401, challenge) && first.next && first.next !== sent) {
+      const second = await send(first.next)
+      if (second.response.status !== 401) return { response: second.response, tokenSet }
+    }
+    return undefined
+  } finally {
+    clearTimeout(timer)
   }
-  return undefined
 }
