@@ -1,6 +1,5 @@
-// DPoP proofs (RFC 9449) for the requests atoauth sends without the OAuth
-// library: a warm command's XRPC call and the login's pushed authorization
-// request. The key is the session's (or the login's) private JWK.
+// DPoP proofs (RFC 9449) for the one request atoauth sends without the OAuth
+// library: a warm command's XRPC call, signed with the session's private JWK.
 import { createHash, createPrivateKey, type JsonWebKey, randomBytes, sign } from 'node:crypto'
 
 export type DpopJwk = { kty?: string; crv?: string; x?: string; y?: string; d?: string }
@@ -18,13 +17,13 @@ export function dpopAlgorithm(jwk: DpopJwk): string | undefined {
 }
 
 /**
- * A proof for one request. With an access token, the proof is bound to it
- * (`ath`); the nonce is the server's latest, when there is one.
+ * A proof for one request, bound to its access token (`ath`); the nonce is
+ * the server's latest, when there is one.
  */
 export function dpopProof(
   jwk: DpopJwk,
   alg: string,
-  request: { method: string; url: URL; nonce?: string | undefined; accessToken?: string },
+  request: { method: string; url: URL; nonce?: string | undefined; accessToken: string },
 ): string {
   const { kty, crv, x, y } = jwk
   const header = { typ: 'dpop+jwt', alg, jwk: { kty, crv, x, y } }
@@ -34,9 +33,7 @@ export function dpopProof(
     // RFC 9449 §4.2: the URI without query and fragment.
     htu: `${request.url.origin}${request.url.pathname}`,
     iat: Math.floor(Date.now() / 1000),
-    ...(request.accessToken
-      ? { ath: createHash('sha256').update(request.accessToken).digest('base64url') }
-      : {}),
+    ath: createHash('sha256').update(request.accessToken).digest('base64url'),
     ...(request.nonce ? { nonce: request.nonce } : {}),
   }
   const signingInput = `${base64url(header)}.${base64url(payload)}`
@@ -45,13 +42,10 @@ export function dpopProof(
   return `${signingInput}.${signature.toString('base64url')}`
 }
 
-/** Whether a response asks (RFC 9449 §8 and §9) for a request again with a fresh nonce. */
-export function asksForNonce(status: number, wwwAuthenticate: string | undefined, error?: unknown) {
-  if (status === 401) {
-    const challenge = wwwAuthenticate ?? ''
-    return challenge.startsWith('DPoP') && challenge.includes('error="use_dpop_nonce"')
-  }
-  return status === 400 && error === 'use_dpop_nonce'
+/** Whether a 401's challenge asks (RFC 9449 §9) for the request again with a fresh nonce. */
+export function asksForNonce(wwwAuthenticate: string | undefined): boolean {
+  const challenge = wwwAuthenticate ?? ''
+  return challenge.startsWith('DPoP') && challenge.includes('error="use_dpop_nonce"')
 }
 
 function base64url(value: unknown): string {

@@ -131,7 +131,7 @@ export async function warmRequest(
     // as the library does. A 401 means the request was not carried out, so the
     // full path may send it again (after a refresh, if the token was refused).
     const challenge = headerValue(first.response.headers['www-authenticate'])
-    if (asksForNonce(401, challenge) && first.next && first.next !== sent) {
+    if (asksForNonce(challenge) && first.next && first.next !== sent) {
       const second = await send(first.next)
       if (second.response.status !== 401) return { response: second.response, tokenSet }
     }
