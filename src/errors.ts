@@ -1,8 +1,8 @@
 // Every failure atoauth reports is an AtoauthError: a stable machine-readable
 // code for scripts, a one-line message, a hint telling the person what to do
 // next, and the documented exit code. Anything else that escapes a command is
-// turned into one by `toAtoauthError`, so no "Error: undefined" reaches a user.
-import { isSessionEnd, sessionEndReason } from './oauth/session-end.js'
+// turned into one by `toAtoauthError` (or, for the libraries' errors, by
+// errors/library-errors.ts), so no "Error: undefined" reaches a user.
 
 /** The exit codes scripts may rely on. Documented in the README; keep them stable. */
 export const ExitCode = {
@@ -134,47 +134,40 @@ function oneLine(text: string): string {
 }
 
 /**
- * Maps errors thrown by the OAuth client, XRPC calls and Node itself onto the
- * exit code contract. Matching is by class name so that this module does not
- * import the (heavy) libraries those classes live in.
+ * A request the server answered with an XRPC error: that request failed (exit
+ * 4), whatever the status. A 401 included: when the OAuth library ends a
+ * session it says so with errors of its own (library-errors.ts).
  */
-export function toAtoauthError(err: unknown, actingFor?: { handle: string }): AtoauthError {
-  if (err instanceof AtoauthError) return err
-  const name = err instanceof Error ? err.constructor.name : ''
-  const message = describeCause(err)
-  const ended = (reason: string) =>
-    actingFor
-      ? new SessionEndedError(actingFor.handle, reason, err)
-      : new AtoauthError('session_ended', `The session has ended: ${reason}.`, {
-          hint: 'Log in again: atoauth login <handle>',
-          exitCode: ExitCode.authRequired,
-          cause: err,
-        })
+export function xrpcRequestError(
+  request: string,
+  response: { status: number; error: string; message?: string | undefined },
+  cause?: unknown,
+): AtoauthError {
+  const { status, error, message } = response
+  return new AtoauthError(
+    'xrpc_error',
+    `${request} failed: ${status} ${error}${message ? `: ${message}` : ''}`,
+    {
+      exitCode: ExitCode.network,
+      hint:
+        status === 401 || status === 403
+          ? 'The session is still valid: the server refused this request for this account.'
+          : undefined,
+      cause,
+      details: { status, xrpcError: error, ...(message ? { xrpcMessage: message } : {}) },
+    },
+  )
+}
 
-  if (isSessionEnd(err)) return ended(sessionEndReason(err))
-  switch (name) {
-    case 'OAuthResolverError':
-    case 'HandleResolverError':
-    case 'DidError':
-      return new NetworkError(
-        `Could not resolve the account: ${message}`,
-        'Check the handle, DID or URL, and your network connection, then try again.',
-        err,
-      )
-    case 'OAuthResponseError':
-      return new NetworkError(
-        `The authorization server refused the request: ${message}`,
-        undefined,
-        err,
-      )
-  }
-  if (inheritsFrom(err, 'XRPCError')) {
-    // The library already tried a refresh before handing back a 401.
-    const status = (err as { status?: unknown }).status
-    if (status === 401) return ended(`the server no longer accepts it (${message})`)
-    return new NetworkError(`The server refused the request: ${message}`, undefined, err)
-  }
-  if (isNetworkFailure(err)) {
+/**
+ * Maps what escapes a command onto the exit code contract, as far as it can
+ * without loading a library: errors of the OAuth client and XRPC calls come
+ * out as 'internal' here; errors/library-errors.ts knows them.
+ */
+export function toAtoauthError(err: unknown): AtoauthError {
+  if (err instanceof AtoauthError) return err
+  const message = describeCause(err)
+  if (networkFailure(err)) {
     return new NetworkError(
       `Could not reach the server: ${message}`,
       'Check your network connection and the server address, then try again.',
@@ -184,24 +177,26 @@ export function toAtoauthError(err: unknown, actingFor?: { handle: string }): At
   return new AtoauthError('internal', message || 'An unexpected error occurred.', { cause: err })
 }
 
-/**
- * Whether a class of that name is in the error's prototype chain: the XRPC
- * client throws subclasses (one per lexicon error) of XRPCError.
- */
-function inheritsFrom(err: unknown, className: string): boolean {
-  for (let proto = Object.getPrototypeOf(err); proto; proto = Object.getPrototypeOf(proto)) {
-    if (proto.constructor?.name === className) return true
-  }
-  return false
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  UND_ERR_SOCKET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  ETIMEDOUT: 'timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'timed out',
 }
 
-function isNetworkFailure(err: unknown): boolean {
-  if (!(err instanceof Error)) return false
-  if (err.name === 'TimeoutError' || err.name === 'FetchRequestError') return true
-  if (err instanceof TypeError && err.message === 'fetch failed') return true
-  const code = (err as { code?: unknown }).code
-  return (
-    typeof code === 'string' &&
-    ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT'].includes(code)
-  )
+/** A few words on how reaching a server failed, when `err` or a cause of it is a Node network failure. */
+export function networkFailure(err: unknown): string | undefined {
+  let failed: string | undefined
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && NETWORK_CODES[code]) return NETWORK_CODES[code]
+    if (typeof code === 'string' && code.startsWith('ERR_TLS')) return 'TLS error'
+    if (e.name === 'TimeoutError') return 'timed out'
+    // undici's own failures, whatever their cause.
+    if (e instanceof TypeError && e.message === 'fetch failed') failed = 'fetch failed'
+  }
+  return failed
 }

@@ -15,7 +15,7 @@ import {
   type ResolutionStep,
   resolutionError,
   resolutionTimeoutError,
-} from './resolution-errors.js'
+} from '../errors/resolution-errors.js'
 
 /** Long enough for a slow network, short enough that nobody wonders whether atoauth hangs. */
 export const RESOLUTION_TIMEOUT_SECONDS = 20

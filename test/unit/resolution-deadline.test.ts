@@ -1,8 +1,15 @@
 // The bound on the resolution phase of `login` holds even for work that
 // ignores the abort signal (a DNS lookup, a request the OAuth client sends
 // without one), and it says what was in progress.
+
+import {
+  OAuthResolverError,
+  oauthAuthorizationServerMetadataSchema,
+} from '@atproto/oauth-client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AtoauthError, CancelledError, toAtoauthError } from '../../src/errors.ts'
+import { fromLibraryError } from '../../src/errors/library-errors.ts'
+import { resolutionError } from '../../src/errors/resolution-errors.ts'
+import { AtoauthError, CancelledError } from '../../src/errors.ts'
 import { ResolutionDeadline, stepOfRequest } from '../../src/oauth/resolution-deadline.ts'
 import { type BrokenServer, hangingServer } from '../support/broken-servers.ts'
 
@@ -100,27 +107,36 @@ describe('stepOfRequest', () => {
   })
 })
 
-describe('toAtoauthError', () => {
-  it('keeps a resolver error wrapping a validation error on one line, with a hint', () => {
-    class ZodError extends Error {
-      issues = [
-        { path: ['authorization_endpoint'], message: 'Required' },
-        { path: ['token_endpoint'], message: 'Required' },
-      ]
-    }
-    class OAuthResolverError extends Error {}
-    const validation = new ZodError(JSON.stringify([{ code: 'invalid_type' }], null, 2))
-    const err = toAtoauthError(
-      new OAuthResolverError(
-        'Failed to resolve OAuth server metadata for issuer: https://as.example',
-        {
-          cause: validation,
-        },
-      ),
+describe('resolution failures', () => {
+  // What the OAuth client throws for metadata that does not parse.
+  const invalidMetadata = () => {
+    const parsed = oauthAuthorizationServerMetadataSchema.safeParse({
+      issuer: 'https://as.example',
+    })
+    return OAuthResolverError.from(
+      parsed.error,
+      'Failed to resolve OAuth server metadata for issuer: https://as.example',
     )
-    expect(err.exitCode).toBe(4)
-    expect(err.message).not.toMatch(/\n/)
-    expect(err.message).toContain('authorization_endpoint: Required; token_endpoint: Required')
-    expect(err.hint).toBeTruthy()
+  }
+
+  it('login names the step, the target and the invalid fields on one line, with a hint', () => {
+    const err = resolutionError(invalidMetadata(), 'alice.example.com')
+    expect(err).toMatchObject({
+      code: 'resolution_failed',
+      exitCode: 4,
+      details: { step: 'authorization_server_metadata', target: 'https://as.example' },
+    })
+    expect(err?.message).toMatch(
+      /^Could not get the OAuth authorization server metadata of https:\/\/as\.example \(for alice\.example\.com\): invalid document \(authorization_endpoint: Required; token_endpoint: Required/,
+    )
+    expect(err?.hint).toBeTruthy()
+  })
+
+  it('elsewhere (a refresh) it is a network error on one line, with a hint', () => {
+    const err = fromLibraryError(invalidMetadata())
+    expect(err?.exitCode).toBe(4)
+    expect(err?.message).not.toMatch(/\n/)
+    expect(err?.message).toContain('authorization_endpoint: Required; token_endpoint: Required')
+    expect(err?.hint).toBeTruthy()
   })
 })

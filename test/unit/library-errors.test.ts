@@ -1,0 +1,248 @@
+// What atoauth makes of the libraries' errors, with the real classes of the
+// installed libraries, and the library and server messages it reads pinned
+// to the installed code: an upgrade that changes them fails here.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { Agent, XRPCError as ApiXRPCError } from '@atproto/api'
+import {
+  DidError,
+  OAuthCallbackError,
+  OAuthResolverError,
+  OAuthResponseError,
+  TokenInvalidError,
+  TokenRefreshError,
+  TokenRevokedError,
+} from '@atproto/oauth-client-node'
+import { XRPCError } from '@atproto/xrpc'
+import { IdentityResolverError } from '@atproto-labs/identity-resolver'
+import { describe, expect, it } from 'vitest'
+import {
+  callbackError,
+  fromLibraryError,
+  isRevokedByRequest,
+  isSessionEnd,
+  MESSAGES,
+  resolutionFailure,
+  sessionEndReason,
+} from '../../src/errors/library-errors.ts'
+import { ExitCode, StorageUnavailableError, toAtoauthError } from '../../src/errors.ts'
+
+const DID = 'did:plc:alice'
+const alice = { handle: 'alice.test' }
+
+/** The installed copy of `name`, as Node finds it from `from` (a package directory). */
+function packageDir(name: string, from = process.cwd()): string {
+  for (let dir = from; dirname(dir) !== dir; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name)
+    if (existsSync(join(candidate, 'package.json'))) return candidate
+  }
+  throw new Error(`${name} is not installed`)
+}
+
+function sourcesOf(dir: string): string {
+  return readdirSync(join(dir, 'dist'), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => readFileSync(join(dir, 'dist', file), 'utf8'))
+    .join('\n')
+}
+
+const oauthClient = packageDir('@atproto/oauth-client', packageDir('@atproto/oauth-client-node'))
+const SOURCES = {
+  server: packageDir('@atproto/oauth-provider', packageDir('@atproto/pds')),
+  client: oauthClient,
+  handleResolver: packageDir('@atproto-labs/handle-resolver', oauthClient),
+  identityResolver: packageDir('@atproto-labs/identity-resolver', oauthClient),
+}
+const WRITTEN_BY: Record<keyof typeof MESSAGES, keyof typeof SOURCES> = {
+  refreshReplayed: 'server',
+  sessionExpired: 'server',
+  refreshExpired: 'server',
+  refreshUnknown: 'server',
+  deletedElsewhere: 'client',
+  resourceMetadataFailed: 'client',
+  issuerMetadataFailed: 'client',
+  noAuthorizationServer: 'client',
+  manyAuthorizationServers: 'client',
+  notProtectedByIssuer: 'client',
+  unexpectedStatus: 'client',
+  unexpectedContentType: 'client',
+  invalidIssuer: 'client',
+  resolverGaveNoDid: 'handleResolver',
+  invalidHandle: 'identityResolver',
+  handleWithoutDid: 'identityResolver',
+}
+
+describe('the messages atoauth reads', () => {
+  const sources = new Map<string, string>()
+  it.each(Object.entries(WRITTEN_BY))('%s is still written by the installed %s', (key, by) => {
+    const dir = SOURCES[by as keyof typeof SOURCES]
+    if (!sources.has(dir)) sources.set(dir, sourcesOf(dir))
+    expect(sources.get(dir)).toContain(MESSAGES[key as keyof typeof MESSAGES])
+  })
+})
+
+/** What the OAuth client throws when the authorization server refuses a refresh. */
+function refusedRefresh(description: string): TokenRefreshError {
+  const response = new Response(null, { status: 400 })
+  const refusal = new OAuthResponseError(response, {
+    error: 'invalid_grant',
+    error_description: description,
+  })
+  return new TokenRefreshError(DID, description, { cause: refusal })
+}
+
+describe('a session the library reports as gone ends it (exit 3, log in again)', () => {
+  it.each([
+    [refusedRefresh(MESSAGES.refreshReplayed), /refresh token was used twice/],
+    [refusedRefresh(MESSAGES.sessionExpired), /14-day limit/],
+    [refusedRefresh(MESSAGES.refreshExpired), /not used for too long/],
+    [refusedRefresh(MESSAGES.refreshUnknown), /no longer knows it/],
+    [new TokenRefreshError(DID, MESSAGES.deletedElsewhere), /no longer in the session store/],
+    [new TokenRevokedError(DID), /it was revoked/],
+    [new TokenInvalidError(DID), /PDS no longer accepts it/],
+  ])('%s', (err, reason) => {
+    expect(isSessionEnd(err)).toBe(true)
+    const ended = fromLibraryError(err, alice)
+    expect(ended).toMatchObject({
+      code: 'session_ended',
+      exitCode: ExitCode.authRequired,
+      hint: 'Log in again: atoauth login alice.test',
+    })
+    expect(ended?.message).toMatch(/^The session for alice\.test has ended: /)
+    expect(ended?.message).toMatch(reason)
+  })
+
+  it('names the DID when the account is not known', () => {
+    expect(fromLibraryError(new TokenInvalidError(DID))?.hint).toBe(
+      `Log in again: atoauth login ${DID}`,
+    )
+  })
+
+  it('keeps an unknown server reason, as the server said it', () => {
+    expect(sessionEndReason(refusedRefresh('Something new.'))).toBe('Something new')
+  })
+
+  it('tells a revocation atoauth asked for (logout) from one it did not', () => {
+    expect(isRevokedByRequest(new TokenRevokedError(DID))).toBe(true)
+    expect(isRevokedByRequest(refusedRefresh(MESSAGES.refreshUnknown))).toBe(false)
+  })
+})
+
+describe('an XRPC error is the failure of that request, not of the session', () => {
+  it('a 401 the library did not treat as the end of the session: exit 4 with the server message', () => {
+    // What the PDS answers a write to another account's repository.
+    const err = new XRPCError(401, 'AuthenticationRequired', 'Authentication Required')
+    expect(isSessionEnd(err)).toBe(false)
+    const failure = fromLibraryError(err, alice)
+    expect(failure).toMatchObject({
+      code: 'xrpc_error',
+      exitCode: ExitCode.network,
+      message: 'The request failed: 401 AuthenticationRequired: Authentication Required',
+      details: {
+        status: 401,
+        xrpcError: 'AuthenticationRequired',
+        xrpcMessage: 'Authentication Required',
+      },
+    })
+    expect(failure?.hint).not.toMatch(/log in/i)
+  })
+
+  it('recognises what @atproto/api throws (post) as the same class', async () => {
+    expect(ApiXRPCError).toBe(XRPCError)
+    const agent = new Agent(async () =>
+      Response.json(
+        { error: 'AuthenticationRequired', message: 'Authentication Required' },
+        { status: 401 },
+      ),
+    )
+    const thrown = await agent.com.atproto.repo
+      .createRecord({ repo: 'did:plc:bob', collection: 'app.bsky.feed.post', record: {} })
+      .catch((err: unknown) => err)
+    expect(fromLibraryError(thrown, alice)).toMatchObject({ code: 'xrpc_error', exitCode: 4 })
+  })
+
+  it('a request that got no answer is left to toAtoauthError: a network failure', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    const err = XRPCError.from(new TypeError('fetch failed', { cause: refused }))
+    expect(fromLibraryError(err)).toBeUndefined()
+    expect(toAtoauthError(err)).toMatchObject({ code: 'network', exitCode: ExitCode.network })
+  })
+
+  it('toAtoauthError does not read library errors: the cli asks library-errors.ts', () => {
+    expect(toAtoauthError(new XRPCError(401)).code).toBe('internal')
+    expect(toAtoauthError(new TokenRevokedError(DID)).code).toBe('internal')
+  })
+})
+
+describe('callbackError', () => {
+  const params = (entries: Record<string, string>) =>
+    new URLSearchParams({ state: 'state-1', iss: 'https://as.test', ...entries })
+
+  it('a denial in the browser is access_denied', () => {
+    const err = new OAuthCallbackError(params({ error: 'access_denied', error_description: 'no' }))
+    expect(fromLibraryError(err)).toMatchObject({ code: 'access_denied', exitCode: ExitCode.error })
+  })
+
+  it("any other error is authorization_failed with the server's error and description", () => {
+    const err = new OAuthCallbackError(
+      params({ error: 'invalid_scope', error_description: 'Scope not allowed' }),
+    )
+    expect(callbackError(err)).toMatchObject({
+      code: 'authorization_failed',
+      message: 'The authorization failed ("invalid_scope": Scope not allowed).',
+      details: { error: 'invalid_scope', description: 'Scope not allowed' },
+    })
+  })
+
+  it('a session that could not be stored says so, with the store error and exit code', () => {
+    const store = new StorageUnavailableError('The keyring is locked.')
+    const failed = new AggregateError([store], `Failed to store session for ${DID}`)
+    const err = OAuthCallbackError.from(failed, params({ code: 'code-1' }))
+    const reported = callbackError(err)
+    expect(reported).toMatchObject({ code: 'keychain_unavailable', exitCode: 5, hint: store.hint })
+    expect(reported?.message).toBe(
+      'Could not save the session (The keyring is locked); the new session was revoked at the server.',
+    )
+  })
+
+  it('is undefined for anything but a callback error', () => {
+    expect(callbackError(new Error('x'))).toBeUndefined()
+  })
+})
+
+describe('resolutionFailure', () => {
+  it('a DID document without a PDS', () => {
+    const err = new DidError(DID, 'no PDS', 'did-service-not-found')
+    expect(resolutionFailure(err, 'alice.test')).toEqual({
+      failed: { step: 'pds', target: DID },
+      reason: 'its DID document has no #atproto_pds service',
+      unreachable: false,
+    })
+  })
+
+  it('an invalid handle, as the identity resolver words it', () => {
+    const invalid = new IdentityResolverError('Invalid handle "a..b" provided.')
+    const err = OAuthResolverError.from(invalid, 'Failed to resolve identity: a..b')
+    expect(resolutionFailure(err, 'a..b')).toMatchObject({
+      failed: { step: 'handle', target: 'a..b' },
+      reason: 'not a valid handle',
+    })
+  })
+
+  it('an authorization server that cannot be reached', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    const err = OAuthResolverError.from(
+      new TypeError('fetch failed', { cause: refused }),
+      `${MESSAGES.issuerMetadataFailed} https://as.test/`,
+    )
+    expect(resolutionFailure(err, 'alice.test')).toEqual({
+      failed: { step: 'authorization_server_metadata', target: 'https://as.test' },
+      reason: 'connection refused',
+      unreachable: true,
+    })
+  })
+
+  it('is undefined for what is not a resolution failure', () => {
+    expect(resolutionFailure(new XRPCError(401), 'alice.test')).toBeUndefined()
+  })
+})
