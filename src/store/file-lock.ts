@@ -33,7 +33,7 @@ export const TOUCH_EVERY_MS = 10_000
  */
 export const MAX_WAIT_MS = 150_000
 
-export const WAITING_NOTICE = 'waiting for another atoauth process to finish with this session…'
+export const WAITING_NOTICE = 'waiting for another atoauth process to release its lock…'
 
 type Owner = { pid: number; start: string | null; host: string; id: string }
 
