@@ -230,8 +230,8 @@ try {
     help: median(times.help!),
     nodeNothing: median(times.nodeNothing!),
   }
-  const row = (label: string, value: string, target: string, ok: boolean) =>
-    `  ${label.padEnd(44)} ${value.padStart(12)}   target ${target.padEnd(10)} ${ok ? 'ok' : 'MISSED'}`
+  const row = (label: string, value: string, target: string, ok?: boolean) =>
+    `  ${label.padEnd(44)} ${value.padStart(12)}   target ${target.padEnd(10)} ${ok === undefined ? '' : ok ? 'ok' : 'MISSED'}`
   const ms = (v: number) => `${v.toFixed(0)} ms`
 
   console.log(`\natoauth benchmark: ${ROUNDS} interleaved rounds, medians`)
@@ -266,15 +266,11 @@ try {
       m.help / m.nodeNothing <= 2,
     ),
   )
-  console.log(
-    row(
-      'login HTTP requests from the CLI (max of all)',
-      String(maxLoginRequests),
-      '≤ 7',
-      maxLoginRequests <= 7,
-    ),
-  )
-  console.log(row('login CLI-side time', ms(loginCliMs), '≤ 300 ms', loginCliMs <= 300))
+  // No target for the login (issue: a performance target is never a reason
+  // to duplicate the library's security checks): reported, with the requests
+  // the library makes twice, which should be its post-exchange issuer check.
+  console.log(row('login HTTP requests (max of all)', String(maxLoginRequests), 'none'))
+  console.log(row('login CLI-side time', ms(loginCliMs), 'none'))
   console.log(
     `    medians of ${LOGIN_ROUNDS} logins: start → URL shown ${ms(login.beforeUrlMs)}, callback → exit ${ms(login.afterCallbackMs)}`,
   )
@@ -283,9 +279,12 @@ try {
   )
   const rss = median(rssRuns)
   console.log(row('whoami peak RSS', `${rss.toFixed(0)} MB`, '≤ 80 MB', rss <= 80))
+  const named = loginRequests.map((r) => `${r.method} ${r.path}`)
+  const twice = [...new Set(named.filter((r, i) => named.indexOf(r) !== i))]
+  console.log('\n  login requests:', named.join(', '))
   console.log(
-    '\n  login requests:',
-    loginRequests.map((r) => `${r.method} ${r.path} ${r.status}`).join(', '),
+    '  made more than once (the library re-reads them for its issuer check after the code exchange):',
+    twice.join(', ') || 'none',
   )
 } finally {
   await sandbox.close()

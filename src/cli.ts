@@ -1,6 +1,7 @@
 // The commander program: global flags, the commands, and the one place where
 // results and errors become output and an exit code.
 import { Command, CommanderError, Option } from 'commander'
+import { createContext } from './app.js'
 import { accountsCommand } from './commands/accounts.js'
 import { apiCommand } from './commands/api.js'
 import { clientMetadataCommand } from './commands/client-metadata.js'
@@ -61,6 +62,13 @@ export function buildProgram(run: Runner): Command {
   return program
 }
 
+/** Any failure as an AtoauthError; the libraries' own errors are read where they are known. */
+async function explain(err: unknown, actingFor?: { handle: string }): Promise<AtoauthError> {
+  if (err instanceof AtoauthError) return err
+  const { fromLibraryError } = await import('./errors/library-errors.js')
+  return fromLibraryError(err, actingFor) ?? toAtoauthError(err)
+}
+
 export async function main(argv: string[] = process.argv): Promise<number> {
   const jsonRequested = argv.includes('--json')
   const cancel = new AbortController()
@@ -79,18 +87,12 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     try {
       const settings = resolveSettings(command.optsWithGlobals<GlobalFlags>())
       output = new Output({ json: settings.json, color: settings.color })
-      ctx = {
-        settings,
-        out: output,
-        signal: cancel.signal,
-        now: () => new Date(),
-        stdin: process.stdin,
-      }
+      ctx = createContext(settings, output, cancel.signal)
       const result = await fn(ctx)
       output.result(result)
       exitCode = result.exitCode ?? ExitCode.ok
     } catch (err) {
-      const error = toAtoauthError(err, ctx?.actingFor)
+      const error = await explain(err, ctx?.actingFor)
       output.error(error)
       exitCode = error.exitCode
     }

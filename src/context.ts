@@ -1,5 +1,10 @@
-// What a command's run() receives: its dependencies, so tests can hand it
-// fakes and commands never reach for globals.
+// What a command's run() receives: its dependencies, built by app.ts, so
+// tests can hand it fakes and commands never reach for globals.
+import type { NodeOAuthClient } from '@atproto/oauth-client-node'
+import type { Accounts, ResolvedAccount } from './oauth/accounts.js'
+import type { BrowserChoice, BrowserResult } from './oauth/browser.js'
+import type { OAuthClientOptions } from './oauth/client.js'
+import type { XrpcRequester } from './oauth/xrpc-session.js'
 import type { Output } from './output.js'
 import type { Settings } from './settings.js'
 
@@ -11,6 +16,14 @@ export type Context = {
   now: () => Date
   /** Read only when the person asks for it (`-`); never prompted from. */
   stdin: NodeJS.ReadableStream
+  /** The account index, the secret stores and exported sessions. */
+  accounts: Pick<Accounts, keyof Accounts>
+  /** Authenticated XRPC requests for a resolved account (warm path, else the library). */
+  xrpc: (resolved: ResolvedAccount) => Promise<XrpcRequester>
+  /** The OAuth library's client, built with atoauth's stores, lock and caches. */
+  oauthClient: (options: OAuthClientOptions) => Promise<NodeOAuthClient>
+  /** Sends the person to a URL: their browser command, the system browser, or nothing. */
+  openBrowser: (url: string, choice: BrowserChoice) => Promise<BrowserResult>
   /** The account the command acts for, once known: errors then name it. */
   actingFor?: { handle: string }
 }

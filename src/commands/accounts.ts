@@ -2,7 +2,7 @@
 // marked. Reads only the account index: no keychain, no network.
 import { Command } from 'commander'
 import type { Context } from '../context.js'
-import type { SessionStorage } from '../oauth/account-session.js'
+import type { SessionStorage } from '../oauth/accounts.js'
 import type { CommandResult } from '../output.js'
 import { sessionLife } from '../session-lifetime.js'
 import type { Runner } from './runner.js'
@@ -53,23 +53,20 @@ export type ListedAccount = {
 
 /** Every account this machine acts for: the index, or the exported session alone. */
 export async function listAccounts(ctx: Context): Promise<ListedAccount[]> {
-  const source = ctx.settings.exportedSession
-  if (source) {
+  if (ctx.settings.exportedSession) {
     // Every command uses the exported session: it is the only account there is.
-    const { ExportedSessionStore } = await import('../store/exported-session-store.js')
-    const store = await ExportedSessionStore.open(source, { warn: (m) => ctx.out.warn(m) })
-    const { did, handle, pds, loginAt } = store.account
-    return [{ did, handle, pds, store: source.kind, loginAt, default: true }]
+    const { account, storage } = await ctx.accounts.resolve()
+    const { did, handle, pds, loginAt } = account
+    return [{ did, handle, pds, store: storage, loginAt, default: true }]
   }
-  const { AccountIndex } = await import('../store/account-index.js')
-  const index = await AccountIndex.load(ctx.settings.configDir)
-  return index.accounts.map(({ did, handle, pds, store, loginAt, needsLogin }) => ({
+  const { accounts, defaultDid } = await ctx.accounts.list()
+  return accounts.map(({ did, handle, pds, store, loginAt, needsLogin }) => ({
     did,
     handle,
     pds,
     store,
     loginAt,
-    default: did === index.defaultDid,
+    default: did === defaultDid,
     ...(needsLogin ? { needsLogin } : {}),
   }))
 }

@@ -4,8 +4,8 @@
 // response JSON; a non-2xx answer is an error carrying the XRPC error.
 import { Command, Option } from 'commander'
 import type { Context } from '../context.js'
-import { AtoauthError, ExitCode, UsageError } from '../errors.js'
-import type { ResolvedAccount } from '../oauth/account-session.js'
+import { UsageError } from '../errors.js'
+import type { XrpcRequest } from '../oauth/xrpc-session.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
 
@@ -67,31 +67,15 @@ export function apiCommand(run: Runner): Command {
     )
 }
 
-type Request = {
-  method: 'GET' | 'POST'
-  path: string
-  headers: Record<string, string>
-  body?: Uint8Array
-}
-
-/** What is read of the answer, from either path. */
-type Answer = {
-  status: number
-  statusText: string
-  ok: boolean
-  contentType: string | undefined
-  bytes: Uint8Array
-}
-
 export async function runApi(options: ApiOptions, ctx: Context): Promise<CommandResult> {
   const request = await buildRequest(options, ctx)
-  const { resolveAccount } = await import('../oauth/account-session.js')
-  const resolved = await resolveAccount(ctx)
-  const res = (await warmApi(ctx, resolved, request)) ?? (await fullApi(ctx, resolved, request))
-  const { bytes } = res
-  if (!res.ok) throw xrpcFailure(options.nsid, res, parseJson(bytes), resolved.account.handle)
+  const resolved = await ctx.accounts.resolve()
+  const answer = await (await ctx.xrpc(resolved))(request)
+  const { parseJson, xrpcFailure } = await import('../oauth/xrpc-session.js')
+  if (!answer.ok) throw xrpcFailure(options.nsid, answer)
+  const { bytes } = answer
   if (bytes.length === 0) return { data: {}, text: [] }
-  const contentType = res.contentType ?? 'application/octet-stream'
+  const contentType = answer.contentType ?? 'application/octet-stream'
   const data = /^application\/(.+\+)?json\b/i.test(contentType) ? parseJson(bytes) : undefined
   if (data !== undefined) {
     return { data: data as Record<string, unknown>, text: [JSON.stringify(data, null, 2)] }
@@ -107,43 +91,7 @@ export async function runApi(options: ApiOptions, ctx: Context): Promise<Command
   return { data: {}, text: [], raw: bytes }
 }
 
-/**
- * A valid access token in the keychain: one signed request, without loading
- * the OAuth client (see warm-request.ts). Undefined when the full path must answer.
- */
-async function warmApi(
-  ctx: Context,
-  resolved: ResolvedAccount,
-  request: Request,
-): Promise<Answer | undefined> {
-  const { warmAccountRequest } = await import('../oauth/warm-request.js')
-  const warm = await warmAccountRequest(ctx, resolved, request)
-  if (!warm) return undefined
-  const { response } = warm
-  const contentType = response.headers['content-type']
-  return { ...response, contentType, bytes: await response.bytes() }
-}
-
-/** Through the OAuth client: restores the session, refreshing it when due. */
-async function fullApi(ctx: Context, resolved: ResolvedAccount, request: Request): Promise<Answer> {
-  const { restoreAccountSession } = await import('../oauth/account-session.js')
-  const { session } = await restoreAccountSession(ctx, resolved)
-  const res = await session.fetchHandler(request.path, {
-    method: request.method,
-    headers: request.headers,
-    body: request.body,
-    signal: ctx.signal,
-  })
-  return {
-    status: res.status,
-    statusText: res.statusText,
-    ok: res.ok,
-    contentType: res.headers.get('content-type') ?? undefined,
-    bytes: new Uint8Array(await res.arrayBuffer()),
-  }
-}
-
-async function buildRequest(options: ApiOptions, ctx: Context): Promise<Request> {
+async function buildRequest(options: ApiOptions, ctx: Context): Promise<XrpcRequest> {
   const [{ isValidNsid }, { knownMethod }, fields, input] = await Promise.all([
     import('@atproto/syntax'),
     import('../xrpc/lexicon-methods.js'),
@@ -205,30 +153,4 @@ function checkProxy(value: string): string {
     )
   }
   return value
-}
-
-function parseJson(bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8'))
-  } catch {
-    return undefined
-  }
-}
-
-/** The XRPC error, as an error with the exit code of the contract: 3 for auth, else 4. */
-function xrpcFailure(nsid: string, res: Answer, body: unknown, handle: string): AtoauthError {
-  const { error, message } = (body ?? {}) as { error?: unknown; message?: unknown }
-  const xrpcError = typeof error === 'string' ? error : res.statusText || 'Error'
-  const xrpcMessage = typeof message === 'string' ? message : undefined
-  const details = { status: res.status, xrpcError, ...(xrpcMessage ? { xrpcMessage } : {}) }
-  const what = `${nsid} failed: ${res.status} ${xrpcError}${xrpcMessage ? `: ${xrpcMessage}` : ''}`
-  if (res.status === 401) {
-    // The OAuth session already tried a refresh before handing back a 401.
-    return new AtoauthError('session_ended', what, {
-      hint: `Log in again: atoauth login ${handle}`,
-      exitCode: ExitCode.authRequired,
-      details,
-    })
-  }
-  return new AtoauthError('xrpc_error', what, { exitCode: ExitCode.network, details })
 }

@@ -3,8 +3,8 @@
 // keep the local copy alive: the person asked for it to be gone.
 import { Command } from 'commander'
 import type { Context } from '../context.js'
-import { describeCause, UsageError } from '../errors.js'
-import type { ResolvedAccount } from '../oauth/account-session.js'
+import { AtoauthError, describeCause, ExitCode, UsageError } from '../errors.js'
+import type { ResolvedAccount } from '../oauth/accounts.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
 
@@ -32,15 +32,13 @@ export async function runLogout(options: LogoutOptions, ctx: Context): Promise<C
       'Unset it, or drop --all to end the exported session.',
     )
   }
-  const { AccountIndex } = await import('../store/account-index.js')
   const targets = options.all
-    ? (await AccountIndex.load(ctx.settings.configDir)).accounts.map((a) => a.did)
+    ? (await ctx.accounts.list()).accounts.map((a) => a.did)
     : [options.account ?? ctx.settings.account]
 
-  const { resolveAccount } = await import('../oauth/account-session.js')
   const done: LoggedOut[] = []
   for (const target of targets) {
-    const resolved = await resolveAccount(ctx, target)
+    const resolved = await ctx.accounts.resolve(target)
     done.push(await revokeAndForget(ctx, resolved))
   }
 
@@ -53,24 +51,19 @@ export async function runLogout(options: LogoutOptions, ctx: Context): Promise<C
 }
 
 async function revokeAndForget(ctx: Context, resolved: ResolvedAccount): Promise<LoggedOut> {
-  const { account } = resolved
-  const { openAccountClient } = await import('../oauth/account-session.js')
-  const client = await openAccountClient(ctx, account, resolved.sessionStore)
+  const { account, sessionStore, storage } = resolved
+  const { revokeSession } = await import('../oauth/client.js')
   let revoked = true
-  try {
-    // Revokes at the server, and deletes the stored secrets whatever happens.
-    await client.revoke(account.did)
-  } catch (err) {
+  // Revokes at the server, and deletes the stored secrets whatever happens.
+  await revokeSession(ctx, account, sessionStore).catch((err: unknown) => {
+    // A keychain that cannot be used keeps the account: its secrets are still there.
+    if (err instanceof AtoauthError && err.exitCode === ExitCode.storageUnavailable) throw err
     revoked = false
-    await resolved.sessionStore.del(account.did)
     ctx.out.warn(
       `could not revoke the session of ${account.handle} at ${account.issuer} (${describeCause(err)}); ` +
         'it was deleted here and expires at the server on its own.',
     )
-  }
-  if (resolved.storage === 'keychain' || resolved.storage === 'file') {
-    const { AccountIndex } = await import('../store/account-index.js')
-    await AccountIndex.update(ctx.settings.configDir, (index) => index.remove(account.did))
-  }
+  })
+  if (storage === 'keychain' || storage === 'file') await ctx.accounts.forget(account.did)
   return { did: account.did, handle: account.handle, revoked }
 }

@@ -56,9 +56,14 @@ export async function runPost(options: PostOptions, ctx: Context): Promise<Comma
     )
   }
 
-  const { restoreAccountSession } = await import('../oauth/account-session.js')
-  const { session } = await restoreAccountSession(ctx)
-  const agent = new Agent(session)
+  const resolved = await ctx.accounts.resolve()
+  const [request, { asFetchHandler }] = await Promise.all([
+    ctx.xrpc(resolved),
+    import('../oauth/xrpc-session.js'),
+  ])
+  const did = resolved.account.did
+  // Every call the agent makes takes the one authenticated way (xrpc-session.ts).
+  const agent = new Agent({ did, fetchHandler: asFetchHandler(request) })
   const [reply] = await Promise.all([
     replyTo ? replyRef(agent, replyTo) : undefined,
     richText.detectFacets(agent),
@@ -71,7 +76,7 @@ export async function runPost(options: PostOptions, ctx: Context): Promise<Comma
     createdAt: ctx.now().toISOString(),
   })
   const rkey = created.uri.split('/').pop()
-  const url = `https://bsky.app/profile/${session.did}/post/${rkey}`
+  const url = `https://bsky.app/profile/${did}/post/${rkey}`
   return {
     data: { uri: created.uri, cid: created.cid, url, ...(reply ? { reply } : {}) },
     text: [created.uri, url],

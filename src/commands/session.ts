@@ -11,11 +11,7 @@ import type { NodeSavedSession } from '@atproto/oauth-client-node'
 import { Command } from 'commander'
 import type { Context } from '../context.js'
 import { SessionEndedError } from '../errors.js'
-import {
-  type LoginFlowOptions,
-  loginFlowOptions,
-  withLoginFlowOptions,
-} from '../oauth/login-flow.js'
+import { type LoginOptions, loginOptions, withLoginOptions } from '../oauth/login-options.js'
 import type { CommandResult } from '../output.js'
 import type { AccountIdentity } from '../store/account-index.js'
 import type { Runner } from './runner.js'
@@ -34,14 +30,14 @@ export function sessionCommand(run: Runner): Command {
         ),
     )
     .addCommand(
-      withLoginFlowOptions(
+      withLoginOptions(
         new Command('create')
           .description('sign in again and write the new, separate session as a JSON blob (for CI)')
           .argument('<account>', 'handle, DID, or PDS / entryway URL')
           .option('--out <file>', 'write to this file (mode 0600) instead of stdout'),
       ).action((identifier: string, flags, command: Command) =>
         run(command, (ctx) =>
-          runSessionCreate({ ...loginFlowOptions(identifier, flags), out: flags.out }, ctx),
+          runSessionCreate({ ...loginOptions(identifier, flags), out: flags.out }, ctx),
         ),
       ),
     )
@@ -51,8 +47,7 @@ export async function runSessionExport(
   options: { out: string | undefined },
   ctx: Context,
 ): Promise<CommandResult> {
-  const { resolveAccount } = await import('../oauth/account-session.js')
-  const { account, sessionStore } = await resolveAccount(ctx)
+  const { account, sessionStore } = await ctx.accounts.resolve()
   const saved = await sessionStore.get(account.did)
   if (!saved) throw new SessionEndedError(account.handle, 'its secrets are no longer stored here')
   ctx.out.warn(
@@ -64,25 +59,28 @@ export async function runSessionExport(
 }
 
 export async function runSessionCreate(
-  options: LoginFlowOptions & { out: string | undefined },
+  options: LoginOptions & { out: string | undefined },
   ctx: Context,
 ): Promise<CommandResult> {
   const [{ signIn }, { MemoryStore }] = await Promise.all([
-    import('../oauth/login-flow.js'),
-    import('../oauth/oauth-client-factory.js'),
+    import('../oauth/login.js'),
+    import('../oauth/client.js'),
   ])
   // The new session goes to the blob only: never to the keychain or the index.
   const store = new MemoryStore<NodeSavedSession>()
-  const { account, revoke } = await signIn(ctx, options, store)
-  const saved = await store.get(account.did)
-  if (!saved) throw new SessionEndedError(account.handle, 'the new session was not saved')
-  try {
-    return await writeBlob(account, saved, options.out, ctx)
-  } catch (err) {
-    // Nobody could ever use (or revoke) a session that was not written down.
-    await revoke()
-    throw err
-  }
+  let written: CommandResult | undefined
+  await signIn(ctx, options, {
+    sessionStore: store,
+    // Nobody could ever use (or revoke) a session that was not written down:
+    // signIn revokes it if this throws.
+    keep: async ({ account }) => {
+      const saved = await store.get(account.did)
+      if (!saved) throw new SessionEndedError(account.handle, 'the new session was not saved')
+      written = await writeBlob(account, saved, options.out, ctx)
+    },
+  })
+  if (!written) throw new Error('signIn returned before the session was written')
+  return written
 }
 
 async function writeBlob(

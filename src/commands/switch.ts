@@ -25,12 +25,7 @@ export async function runSwitch(
       'Unset it to use the accounts on this machine.',
     )
   }
-  const { AccountIndex } = await import('../store/account-index.js')
-  const record = await AccountIndex.update(ctx.settings.configDir, (index) => {
-    const record = index.resolve(options.account)
-    index.setDefault(record.did)
-    return record
-  })
+  const record = await ctx.accounts.setDefault(options.account)
   return {
     data: { did: record.did, handle: record.handle },
     text: [`The default account is now ${record.handle} (${record.did})`],

@@ -3,7 +3,7 @@
 // the exported session that replaces it. Also hands the accounts on to the
 // per-account checks, each with a way to read its stored session.
 import { AtoauthError, describeCause } from '../errors.js'
-import type { SessionStorage } from '../oauth/account-session.js'
+import type { SessionStorage } from '../oauth/accounts.js'
 import type { Settings, StoreKind } from '../settings.js'
 import type { AccountIdentity } from '../store/account-index.js'
 import { openSecretStore, type SecretStore } from '../store/secret-store.js'

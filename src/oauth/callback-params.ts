@@ -1,20 +1,17 @@
 // What the authorization server sends back to the loopback listener, checked
 // before the OAuth client sees it, so that every broken or forged callback
 // gets its own clear message (the same in the browser and in the terminal).
-// The OAuth client repeats the state check; this one only names the problem.
+// The listener has matched the state; the OAuth client checks it again.
 import { AtoauthError } from '../errors.js'
 
 /** Parameters an authorization response may carry at most once. */
 const SINGLE_VALUED = ['state', 'code', 'iss', 'error', 'error_description', 'error_uri']
 
 /**
- * Why these callback parameters cannot complete this login, or undefined when
- * they may: a known `state` and a `code`.
+ * Why the callback of this login (its state checked by the listener) cannot
+ * complete it, or undefined when it may: it carries a `code`.
  */
-export function callbackProblem(
-  params: URLSearchParams,
-  isThisLogin: (state: string) => boolean,
-): AtoauthError | undefined {
+export function callbackProblem(params: URLSearchParams): AtoauthError | undefined {
   const repeated = SINGLE_VALUED.find((name) => params.getAll(name).length > 1)
   if (repeated) {
     return failure(
@@ -26,21 +23,6 @@ export function callbackProblem(
     return failure(
       'callback_malformed',
       'The callback used JARM ("response"), which atoauth does not request.',
-    )
-  }
-  const state = params.get('state')
-  if (!state) {
-    return failure(
-      'state_mismatch',
-      'The callback had no "state", so it cannot be the answer to this login.',
-      'Something other than your authorization server called atoauth; nothing was stored. Run atoauth login again.',
-    )
-  }
-  if (!isThisLogin(state)) {
-    return failure(
-      'state_mismatch',
-      'The callback\'s "state" does not belong to this login (an old browser tab, or a forged request).',
-      'Nothing was stored. Run atoauth login again, and finish in the tab it opens.',
     )
   }
   const error = params.get('error')

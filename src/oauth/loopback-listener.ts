@@ -23,6 +23,13 @@ export type PasteResult =
   | { accepted: true; outcome: CallbackOutcome }
   | { accepted: false; reason: string }
 
+export type WaitOptions<T> = {
+  handler: CallbackHandler<T>
+  signal?: AbortSignal
+  /** Whether a state is this login's (the library's state store knows). */
+  isThisLogin: (state: string) => boolean
+}
+
 /** Longer than any authorization response; anything bigger is not one. */
 const MAX_URL_LENGTH = 8 * 1024
 
@@ -35,6 +42,7 @@ export class LoopbackListener {
   /** Told about requests that were refused and did not end the login. */
   onIgnored: (request: IgnoredRequest) => void = () => {}
   readonly #server: Server
+  #isThisLogin: (state: string) => boolean = () => false
   #handleOnce: ((params: URLSearchParams) => Promise<Handled>) | undefined
 
   private constructor(server: Server) {
@@ -67,11 +75,14 @@ export class LoopbackListener {
   }
 
   /**
-   * Resolves with the handler's value once the first callback (from the
-   * browser, or pasted) has been handled and answered; rejects with the
-   * handler's error, or the signal's reason.
+   * Resolves with the handler's value once the first callback of this login
+   * (from the browser, or pasted) has been handled and answered; rejects with
+   * the handler's error, or the signal's reason. A callback whose state is
+   * not this login's is answered 400 and the login keeps waiting: only the
+   * authorization server's redirect can end it.
    */
-  waitForCallback<T>(handler: CallbackHandler<T>, signal?: AbortSignal): Promise<T> {
+  waitForCallback<T>({ handler, signal, isThisLogin }: WaitOptions<T>): Promise<T> {
+    this.#isThisLogin = isThisLogin
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
         this.#handleOnce = undefined
@@ -94,6 +105,16 @@ export class LoopbackListener {
     })
   }
 
+  /** Why these parameters are not an answer to this login, if they are not. */
+  #foreign(params: URLSearchParams): string | undefined {
+    const states = params.getAll('state')
+    if (states.length === 0) return 'a callback without a state'
+    if (states.length > 1 || !this.#isThisLogin(states[0] ?? '')) {
+      return "a callback whose state is not this login's (an old tab, or a forged request)"
+    }
+    return undefined
+  }
+
   /**
    * A callback URL the person copied from a browser that could not reach this
    * listener (it runs on another machine). Checked like the browser's request:
@@ -104,7 +125,10 @@ export class LoopbackListener {
     if (reason) return { accepted: false, reason }
     const handleOnce = this.#handleOnce
     if (!handleOnce) return { accepted: false, reason: 'this login was already handled' }
-    const handled = await handleOnce(new URL(text.trim()).searchParams)
+    const params = new URL(text.trim()).searchParams
+    const foreign = this.#foreign(params)
+    if (foreign) return { accepted: false, reason: `that is ${foreign}` }
+    const handled = await handleOnce(params)
     this.close()
     handled.settle()
     return { accepted: true, outcome: handled.outcome }
@@ -135,6 +159,16 @@ export class LoopbackListener {
       return
     }
     const params = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams
+    const foreign = this.#foreign(params)
+    if (foreign) {
+      page(res, 400, {
+        ok: false,
+        title: 'Not the answer to this login',
+        detail: 'atoauth is still waiting for the sign-in it started. Nothing was stored.',
+      })
+      this.onIgnored({ status: 400, reason: foreign })
+      return
+    }
     void handleOnce(params).then((handled) => {
       let settled = false
       const finish = () => {

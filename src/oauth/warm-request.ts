@@ -13,7 +13,7 @@ import { NetworkError } from '../errors.js'
 import type { Settings } from '../settings.js'
 import { openOAuthCache } from '../store/disk-cache.js'
 import { USER_AGENT } from '../version.js'
-import type { ResolvedAccount } from './account-session.js'
+import type { ResolvedAccount } from './accounts.js'
 import { asksForNonce, type DpopJwk, dpopAlgorithm, dpopProof } from './dpop-proof.js'
 import { headerValue, nodeUsesEnvProxy, type PlainResponse, sendOnce } from './plain-http.js'
 

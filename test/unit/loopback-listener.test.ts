@@ -9,6 +9,7 @@ import { callbackProblem } from '../../src/oauth/callback-params.ts'
 import { LoopbackListener } from '../../src/oauth/loopback-listener.ts'
 
 const STATE = 'the-state-of-this-login'
+const isThisLogin = (state: string) => state === STATE
 
 type Reply = { status: number; body: string; headers: Record<string, unknown> }
 
@@ -48,7 +49,7 @@ function sendRaw(port: number, bytes: string): Promise<string> {
 
 /** The login's handler: our parameter check, then a stand-in for the code exchange. */
 async function handler(params: URLSearchParams) {
-  const problem = callbackProblem(params, (state) => state === STATE)
+  const problem = callbackProblem(params)
   if (problem) throw problem
   return {
     value: params.get('code'),
@@ -63,7 +64,7 @@ async function startLogin() {
   listener = await LoopbackListener.bind()
   const ignored: string[] = []
   listener.onIgnored = ({ reason }) => ignored.push(reason)
-  const result = listener.waitForCallback(handler).then(
+  const result = listener.waitForCallback({ handler, isThisLogin }).then(
     (code) => ({ ok: true as const, code }),
     (err: unknown) => ({ ok: false as const, err }),
   )
@@ -74,24 +75,6 @@ const q = (params: Record<string, string>) => `/callback?${new URLSearchParams(p
 
 describe('callbacks that end the login with a clear error', () => {
   const cases: { name: string; path: string; code: string; page: RegExp }[] = [
-    {
-      name: 'no state',
-      path: q({ code: 'c' }),
-      code: 'state_mismatch',
-      page: /no &#34;state&#34;/,
-    },
-    {
-      name: 'a state of another login',
-      path: q({ code: 'c', state: 'forged' }),
-      code: 'state_mismatch',
-      page: /does not belong to this login/,
-    },
-    {
-      name: 'the state twice',
-      path: `/callback?code=c&state=${STATE}&state=other`,
-      code: 'callback_malformed',
-      page: /more than once/,
-    },
     {
       name: 'the code twice',
       path: `/callback?code=a&code=b&state=${STATE}`,
@@ -197,6 +180,24 @@ describe('requests that are refused while the login keeps waiting', () => {
       noticed: /oversized/,
     },
     {
+      name: 'a callback without a state (not from the authorization server)',
+      request: { path: q({ code: 'c' }) },
+      status: 400,
+      noticed: /without a state/,
+    },
+    {
+      name: 'a forged callback with the state of another login',
+      request: { path: q({ code: 'c', state: 'forged' }) },
+      status: 400,
+      noticed: /state is not this login's/,
+    },
+    {
+      name: 'a callback with the state twice',
+      request: { path: `/callback?code=c&state=${STATE}&state=other` },
+      status: 400,
+      noticed: /state is not this login's/,
+    },
+    {
       name: 'headers beyond the limit',
       request: { path: '/callback', headers: { 'x-junk': 'b'.repeat(20_000) } },
       status: 431,
@@ -238,9 +239,12 @@ describe('requests that are refused while the login keeps waiting', () => {
 
   it('a browser that hangs up before the page is sent still ends the login', async () => {
     listener = await LoopbackListener.bind()
-    const result = listener.waitForCallback(async (params) => {
-      await new Promise((r) => setTimeout(r, 100))
-      return handler(params)
+    const result = listener.waitForCallback({
+      isThisLogin,
+      handler: async (params) => {
+        await new Promise((r) => setTimeout(r, 100))
+        return handler(params)
+      },
     })
     const req = request({
       host: '127.0.0.1',
@@ -256,11 +260,14 @@ describe('requests that are refused while the login keeps waiting', () => {
   it('a second callback while the first is handled gets 409; the first decides', async () => {
     listener = await LoopbackListener.bind()
     let release: () => void = () => {}
-    const result = listener.waitForCallback(async (params) => {
-      await new Promise<void>((r) => {
-        release = r
-      })
-      return handler(params)
+    const result = listener.waitForCallback({
+      isThisLogin,
+      handler: async (params) => {
+        await new Promise<void>((r) => {
+          release = r
+        })
+        return handler(params)
+      },
     })
     const first = send(listener.port, { path: q({ state: STATE, code: 'first' }) })
     await new Promise((r) => setTimeout(r, 50))
@@ -299,14 +306,15 @@ describe('a pasted callback URL', () => {
     ).toBe(false)
   })
 
-  it('with a forged state ends the login like the browser request would', async () => {
+  it('with a forged state is not accepted, and the login keeps waiting', async () => {
     const { port, result } = await startLogin()
     const pasted = await listener!.submitPasted(
       `http://127.0.0.1:${port}/callback?code=c&state=nope`,
     )
-    expect(pasted).toMatchObject({ accepted: true, outcome: { ok: false } })
-    const outcome = (await result) as { ok: false; err: AtoauthError }
-    expect(outcome.err.code).toBe('state_mismatch')
+    expect(pasted).toMatchObject({ accepted: false, reason: expect.stringMatching(/state/) })
+    const real = await send(port, { path: q({ state: STATE, code: 'real' }) })
+    expect(real.status).toBe(200)
+    await expect(result).resolves.toEqual({ ok: true, code: 'real' })
   })
 })
 
@@ -319,11 +327,14 @@ describe('the listener itself', () => {
 
   it('shows any handler error HTML-escaped and rejects with it', async () => {
     listener = await LoopbackListener.bind()
-    const result = listener.waitForCallback(async () => {
-      throw new Error('<script>alert(1)</script> & "quotes"')
+    const result = listener.waitForCallback({
+      isThisLogin,
+      handler: async () => {
+        throw new Error('<script>alert(1)</script> & "quotes"')
+      },
     })
     result.catch(() => {})
-    const reply = await send(listener.port, { path: '/callback?code=x' })
+    const reply = await send(listener.port, { path: q({ state: STATE, code: 'x' }) })
     expect(reply.status).toBe(400)
     expect(reply.body).not.toContain('<script>')
     expect(reply.body).toContain('&#60;script&#62;alert(1)&#60;/script&#62; &#38; &#34;quotes&#34;')
@@ -334,7 +345,7 @@ describe('the listener itself', () => {
     listener = await LoopbackListener.bind()
     const port = listener.port
     const controller = new AbortController()
-    const result = listener.waitForCallback(handler, controller.signal)
+    const result = listener.waitForCallback({ handler, isThisLogin, signal: controller.signal })
     controller.abort(new Error('timed out'))
     await expect(result).rejects.toThrow('timed out')
     await expect(send(port, { path: '/callback' })).rejects.toThrow(/ECONNREFUSED/)

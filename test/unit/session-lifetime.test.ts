@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { sessionEndReason } from '../../src/oauth/session-end.ts'
 import { formatDuration, sessionLife } from '../../src/session-lifetime.ts'
 
 const DAY = 86_400_000
@@ -39,19 +38,5 @@ describe('formatDuration', () => {
     [0, '0 s'],
   ])('%i ms → %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text)
-  })
-})
-
-describe('sessionEndReason', () => {
-  class TokenRefreshError extends Error {}
-  class TokenRevokedError extends Error {}
-  it.each([
-    [new TokenRefreshError('Refresh token replayed'), /used twice/],
-    [new TokenRefreshError('Session expired'), /14-day limit/],
-    [new TokenRefreshError('Invalid refresh token'), /no longer knows it/],
-    [new TokenRevokedError('whatever'), /^it was revoked$/],
-    [new TokenRefreshError('Something new.'), /^Something new$/],
-  ])('%s → %s', (err, reason) => {
-    expect(sessionEndReason(err)).toMatch(reason)
   })
 })

@@ -1,17 +1,20 @@
 // Builds the NodeOAuthClient the way every command needs it: our stores, our
-// cross-process lock, and the local-development overrides from the settings.
+// cross-process lock, and the local-development overrides from the settings;
+// and the one way atoauth ends a session at the server.
 import type {
   NodeOAuthClient,
   NodeOAuthClientOptions,
+  NodeSavedSession,
   NodeSavedSessionStore,
 } from '@atproto/oauth-client-node'
 import type { OAuthClientMetadataInput } from '@atproto/oauth-types'
+import type { Context } from '../context.js'
 import type { Settings } from '../settings.js'
+import type { AccountIdentity } from '../store/account-index.js'
 import { createFileLock } from '../store/file-lock.js'
 import { USER_AGENT } from '../version.js'
 
 export type OAuthClientOptions = {
-  settings: Settings
   clientMetadata: OAuthClientMetadataInput
   sessionStore: NodeSavedSessionStore
   /** Where a login keeps its PKCE verifier and DPoP key until the callback. */
@@ -20,6 +23,8 @@ export type OAuthClientOptions = {
   onSessionDeleted?: (did: string, cause: unknown) => void | Promise<void>
   /** The fetch for every request the client makes (default: the global one). */
   fetch?: Fetch
+  /** Told when the library waits for another process's refresh. */
+  notice?: (message: string) => void
 }
 
 /** What one of the OAuth client's caches holds. */
@@ -28,12 +33,14 @@ type CachedValue<K extends keyof NodeOAuthClientOptions> =
     ? V
     : never
 
-export async function createOAuthClient(options: OAuthClientOptions): Promise<NodeOAuthClient> {
+export async function createOAuthClient(
+  settings: Settings,
+  options: OAuthClientOptions,
+): Promise<NodeOAuthClient> {
   const [{ NodeOAuthClient }, { openOAuthCache }] = await Promise.all([
     import('@atproto/oauth-client-node'),
     import('../store/disk-cache.js'),
   ])
-  const { settings } = options
   const dir = settings.cacheDir
   return new NodeOAuthClient({
     clientMetadata: options.clientMetadata,
@@ -42,7 +49,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<No
     // long as the `login` process that created it, so it never leaves memory.
     stateStore: (options.stateStore ?? new MemoryStore()) as NodeOAuthClientOptions['stateStore'],
     ...(options.onSessionDeleted ? { onSessionDeleted: options.onSessionDeleted } : {}),
-    requestLock: createFileLock(settings.configDir),
+    requestLock: createFileLock(settings.configDir, { notice: options.notice }),
     // Kept between runs, so that a warm command makes only the request it needs.
     dpopNonceCache: openOAuthCache<CachedValue<'dpopNonceCache'>>(dir, 'dpopNonces'),
     authorizationServerMetadataCache: openOAuthCache<
@@ -57,6 +64,52 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<No
     ...(settings.plcDirectoryUrl ? { plcDirectoryUrl: settings.plcDirectoryUrl } : {}),
     ...(settings.handleResolverUrl ? { handleResolver: settings.handleResolverUrl } : {}),
   })
+}
+
+/**
+ * A client for an account that logged in already: its client_id and scopes,
+ * over the store that holds its session.
+ */
+export async function accountClient(
+  ctx: Pick<Context, 'oauthClient' | 'out'>,
+  account: AccountIdentity,
+  sessionStore: NodeSavedSessionStore,
+  onSessionDeleted?: OAuthClientOptions['onSessionDeleted'],
+): Promise<NodeOAuthClient> {
+  const { runtimeClientMetadata } = await import('./client-metadata.js')
+  return ctx.oauthClient({
+    clientMetadata: runtimeClientMetadata({ clientId: account.clientId, scope: account.scope }),
+    sessionStore,
+    notice: (message) => ctx.out.warn(message),
+    ...(onSessionDeleted ? { onSessionDeleted } : {}),
+  })
+}
+
+/**
+ * Ends a session at the server and deletes it from `from` (a store, or a
+ * session no store keeps any more, like the one a new login replaced).
+ * Resolves once it is gone from the store; rejects when the server could not
+ * be asked (it then expires on its own).
+ */
+export async function revokeSession(
+  ctx: Pick<Context, 'oauthClient' | 'out'>,
+  account: AccountIdentity,
+  from: NodeSavedSessionStore | NodeSavedSession,
+): Promise<void> {
+  let store: NodeSavedSessionStore
+  if ('tokenSet' in from) {
+    store = new MemoryStore<NodeSavedSession>()
+    await store.set(account.did, from)
+  } else {
+    store = from
+  }
+  const client = await accountClient(ctx, account, store)
+  try {
+    await client.revoke(account.did)
+  } catch (err) {
+    await store.del(account.did)
+    throw err
+  }
 }
 
 type Fetch = typeof globalThis.fetch

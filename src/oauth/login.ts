@@ -1,0 +1,205 @@
+// The sign-in through the browser shared by `login` (session kept in the
+// keychain) and `session create` (session written to an export file), as a
+// straight line over @atproto/oauth-client-node. The library does the OAuth:
+// resolution, PAR, PKCE, DPoP, the code exchange and the issuer checks.
+// atoauth does the listener, the browser, the waiting and the keeping.
+import type { NodeOAuthClient, NodeSavedSessionStore } from '@atproto/oauth-client-node'
+import type { Context } from '../context.js'
+import { startDeadline } from '../deadline.js'
+import { AtoauthError, CancelledError, describeCause, ExitCode } from '../errors.js'
+import type { AccountIdentity } from '../store/account-index.js'
+import type { LoginOptions } from './login-options.js'
+import type { CallbackOutcome, LoopbackListener } from './loopback-listener.js'
+
+export type SignedIn = { did: string; account: AccountIdentity }
+
+export type SignInPlan = {
+  /** Where the library stores the new session (and finds the one it replaces). */
+  sessionStore: NodeSavedSessionStore
+  /** Must succeed before the person is sent to the browser (the keychain probe). */
+  ready?: () => Promise<void>
+  /**
+   * Keeps the new session (e.g. records the account) before the browser is
+   * answered; if it throws, the session is revoked and the page says why.
+   */
+  keep?: (signedIn: SignedIn) => Promise<void>
+}
+
+export async function signIn(
+  ctx: Context,
+  options: LoginOptions,
+  plan: SignInPlan,
+): Promise<SignedIn> {
+  const [{ checkIdentifier }, { LoopbackListener }, { callbackProblem }] = await Promise.all([
+    import('./login-options.js'),
+    import('./loopback-listener.js'),
+    import('./callback-params.js'),
+  ])
+  const identifier = await checkIdentifier(options.identifier)
+  if (ctx.settings.exportedSession?.kind === 'session-env') {
+    ctx.out.warn(
+      'ATOAUTH_SESSION is set: this login does not use it, and the browser does not see it.',
+    )
+  }
+  const listener = await LoopbackListener.bind(options.port)
+  const timeout = startDeadline(options.timeout * 1000, ctx.signal)
+  try {
+    listener.onIgnored = ({ status, reason }) =>
+      ctx.out.warn(`ignored ${reason} to the login listener (answered ${status}); still waiting`)
+    const { redirectUri } = listener
+    const { client, clientId, isThisLogin, resolution } = await loginClient(
+      ctx,
+      options,
+      plan,
+      redirectUri,
+    )
+    await plan.ready?.()
+    // Resolution and the pushed authorization request, bounded and named by step.
+    const url = await resolution.run(identifier, timeout.signal, (signal) =>
+      client.authorize(identifier, { scope: options.scope, redirect_uri: redirectUri, signal }),
+    )
+    ctx.out.info(`Open this URL in a browser to sign in:\n\n  ${url.href}\n`)
+    const browser = await ctx.openBrowser(url.href, {
+      command: options.browser ?? ctx.settings.browserCommand,
+      disabled: !options.openBrowser,
+    })
+
+    const handler = async (params: URLSearchParams) => {
+      const problem = callbackProblem(params)
+      if (problem) throw problem
+      const signedIn = await exchange(ctx, client, params, redirectUri, clientId)
+      await keepOrRevoke(client, signedIn, plan.keep)
+      const detail = `atoauth is now signed in as ${signedIn.did}.`
+      const outcome: CallbackOutcome = { ok: true, title: 'Logged in', detail }
+      return { value: signedIn, outcome }
+    }
+    const { waitWithCountdown, waitForRemoteBrowser } = await import('./wait.js')
+    const waiting = {
+      listener,
+      handler,
+      isThisLogin,
+      signal: timeout.signal,
+      timeoutSeconds: options.timeout,
+    }
+    return browser.opened
+      ? await waitWithCountdown(ctx, waiting)
+      : await waitForRemoteBrowser(ctx, waiting, browser.reason)
+  } catch (err) {
+    throw await loginError(err, ctx.signal, options.timeout)
+  } finally {
+    timeout.clear()
+    listener.close()
+  }
+}
+
+/**
+ * The OAuth client for this login, built once the listener is bound: the
+ * library accepts only a redirect_uri it finds in its metadata, so the
+ * concrete port must be known.
+ */
+async function loginClient(
+  ctx: Context,
+  options: LoginOptions,
+  plan: SignInPlan,
+  redirectUri: LoopbackListener['redirectUri'],
+) {
+  const [metadata, { MemoryStore }, { ResolutionDeadline }] = await Promise.all([
+    import('./client-metadata.js'),
+    import('./client.js'),
+    import('./resolution-deadline.js'),
+  ])
+  const clientId = options.devClient
+    ? metadata.developmentClientId(redirectUri, options.scope)
+    : (options.clientId ?? ctx.settings.clientId)
+  if (!options.devClient) metadata.assertDiscoverableClientId(clientId)
+  // The PKCE verifier and DPoP key of this login never leave memory.
+  const stateStore = new MemoryStore<unknown>()
+  const resolution = new ResolutionDeadline()
+  const client = await ctx.oauthClient({
+    clientMetadata: metadata.runtimeClientMetadata({ clientId, scope: options.scope, redirectUri }),
+    sessionStore: plan.sessionStore,
+    stateStore,
+    fetch: resolution.fetch,
+    notice: (message) => ctx.out.warn(message),
+  })
+  const isThisLogin = (state: string) => stateStore.has(state)
+  return { client, clientId, isThisLogin, resolution }
+}
+
+/** The library's callback(): the code exchange, its checks, and the session stored. */
+async function exchange(
+  ctx: Context,
+  client: NodeOAuthClient,
+  params: URLSearchParams,
+  redirectUri: LoopbackListener['redirectUri'],
+  clientId: string,
+): Promise<SignedIn> {
+  const { session } = await client.callback(params, { redirect_uri: redirectUri })
+  const did = session.did
+  const [info, identity] = await Promise.all([
+    session.getTokenInfo(false),
+    // Answered from the library's memory: its issuer check resolved this DID moments ago.
+    client.identityResolver.resolve(did, { signal: ctx.signal }),
+  ])
+  const handle = identity.handle === 'handle.invalid' ? did : identity.handle
+  const account: AccountIdentity = {
+    did,
+    handle,
+    pds: info.aud,
+    issuer: info.iss,
+    clientId,
+    scope: info.scope,
+    loginAt: ctx.now().toISOString(),
+  }
+  return { did, account }
+}
+
+/** A session nobody can find again must not stay valid. */
+async function keepOrRevoke(
+  client: NodeOAuthClient,
+  signedIn: SignedIn,
+  keep: SignInPlan['keep'],
+): Promise<void> {
+  try {
+    await keep?.(signedIn)
+  } catch (err) {
+    await client.revoke(signedIn.did).catch(() => {})
+    throw notKept(err)
+  }
+}
+
+/** Why the new session could not be kept; it was revoked at the server. */
+function notKept(err: unknown): AtoauthError {
+  const revoked = 'The new session was revoked at the server; nothing was kept.'
+  if (err instanceof AtoauthError) {
+    return new AtoauthError(err.code, `${err.message.replace(/\.?$/, '.')} ${revoked}`, {
+      hint: err.hint,
+      exitCode: err.exitCode,
+      details: err.details,
+    })
+  }
+  return new AtoauthError(
+    'store_failed',
+    `Could not save the session: ${describeCause(err)}. ${revoked}`,
+    {
+      exitCode: ExitCode.storageUnavailable,
+    },
+  )
+}
+
+/** Turns what can go wrong during a login into a message a person can act on. */
+async function loginError(err: unknown, cancel: AbortSignal, timeoutSeconds: number) {
+  if (cancel.aborted) return new CancelledError('Login cancelled; nothing was stored.')
+  if (err instanceof AtoauthError) return err
+  if (err instanceof Error && err.name === 'TimeoutError') {
+    return new AtoauthError(
+      'login_timeout',
+      `No answer from the browser within ${timeoutSeconds} s.`,
+      {
+        hint: 'Run atoauth login again, and finish signing in sooner (or pass --timeout).',
+      },
+    )
+  }
+  const { fromLibraryError } = await import('../errors/library-errors.js')
+  return fromLibraryError(err) ?? err
+}

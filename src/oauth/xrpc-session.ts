@@ -1,0 +1,150 @@
+// The one way atoauth makes an authenticated XRPC request for an account:
+// first the warm path (a still-valid stored access token, one DPoP-signed
+// request, no OAuth library: warm-request.ts), else the library's session,
+// which refreshes under the cross-process lock. whoami, api and post all go
+// through `XrpcSession.request`.
+import type { OAuthSession } from '@atproto/oauth-client-node'
+import type { Context } from '../context.js'
+import { type AtoauthError, SessionEndedError, xrpcRequestError } from '../errors.js'
+import type { ResolvedAccount } from './accounts.js'
+import type { WarmRequestInit } from './warm-request.js'
+
+export type XrpcRequest = WarmRequestInit
+
+export type XrpcAnswer = {
+  status: number
+  statusText: string
+  ok: boolean
+  contentType: string | undefined
+  bytes: Uint8Array
+  /** The access token the request was made with. */
+  token: { aud: string; scope: string; expiresAt: Date | undefined }
+}
+
+export type XrpcRequester = (request: XrpcRequest) => Promise<XrpcAnswer>
+
+export class XrpcSession {
+  readonly #ctx: Context
+  readonly resolved: ResolvedAccount
+  #library: Promise<OAuthSession> | undefined
+
+  constructor(ctx: Context, resolved: ResolvedAccount) {
+    this.#ctx = ctx
+    this.resolved = resolved
+    ctx.actingFor = resolved.account
+  }
+
+  readonly request: XrpcRequester = async (request) => {
+    return (await this.#warm(request)) ?? (await this.#full(request))
+  }
+
+  async #warm(request: XrpcRequest): Promise<XrpcAnswer | undefined> {
+    const { warmAccountRequest } = await import('./warm-request.js')
+    const warm = await warmAccountRequest(this.#ctx, this.resolved, request)
+    if (!warm) return undefined
+    const { response, tokenSet } = warm
+    const contentType = response.headers['content-type']
+    return {
+      status: response.status,
+      statusText: response.statusText,
+      ok: response.ok,
+      contentType,
+      bytes: await response.bytes(),
+      token: {
+        aud: tokenSet.aud,
+        scope: tokenSet.scope,
+        expiresAt: tokenSet.expires_at ? new Date(tokenSet.expires_at) : undefined,
+      },
+    }
+  }
+
+  async #full(request: XrpcRequest): Promise<XrpcAnswer> {
+    this.#library ??= this.#restore()
+    const session = await this.#library
+    const res = await session
+      .fetchHandler(request.path, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal: this.#ctx.signal,
+      })
+      .catch((err: unknown) => this.#translate(err))
+    const info = await session.getTokenInfo(false)
+    return {
+      status: res.status,
+      statusText: res.statusText,
+      ok: res.ok,
+      contentType: res.headers.get('content-type') ?? undefined,
+      bytes: new Uint8Array(await res.arrayBuffer()),
+      token: { aud: info.aud, scope: info.scope, expiresAt: info.expiresAt },
+    }
+  }
+
+  /** The library's session, refreshed when due; an account known to need a login fails at once. */
+  async #restore(): Promise<OAuthSession> {
+    const { ctx, resolved } = { ctx: this.#ctx, resolved: this.resolved }
+    const { account, needsLogin, storage } = resolved
+    if (needsLogin) throw new SessionEndedError(account.handle, needsLogin.reason)
+    const [{ accountClient }, libraryErrors] = await Promise.all([
+      import('./client.js'),
+      import('../errors/library-errors.js'),
+    ])
+    // A session the library drops because it ended marks the account, so
+    // later commands say so without a network call.
+    const indexed = storage === 'keychain' || storage === 'file'
+    const client = await accountClient(ctx, account, resolved.sessionStore, (did, cause) => {
+      if (!indexed || libraryErrors.isRevokedByRequest(cause)) return
+      const since = ctx.now().toISOString()
+      return ctx.accounts
+        .markNeedsLogin(did, { since, reason: libraryErrors.sessionEndReason(cause) })
+        .catch(() => {}) // the session is gone either way; the mark only saves a round trip
+    })
+    return client.restore(account.did).catch((err: unknown) => this.#translate(err))
+  }
+
+  async #translate(err: unknown): Promise<never> {
+    const { fromLibraryError } = await import('../errors/library-errors.js')
+    throw fromLibraryError(err, this.resolved.account) ?? err
+  }
+}
+
+/** A non-2xx answer: that request failed (exit 4), with the server's XRPC error and message. */
+export function xrpcFailure(nsid: string, answer: XrpcAnswer): AtoauthError {
+  const body = parseJson(answer.bytes) as { error?: unknown; message?: unknown } | undefined
+  const error = typeof body?.error === 'string' ? body.error : answer.statusText || 'Error'
+  const message = typeof body?.message === 'string' ? body.message : undefined
+  return xrpcRequestError(nsid, { status: answer.status, error, message })
+}
+
+export function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The requester as a fetch handler, for @atproto/api's Agent (post): each of
+ * the agent's calls takes the same warm-then-library way.
+ */
+export function asFetchHandler(request: XrpcRequester) {
+  return async (path: string, init: RequestInit): Promise<Response> => {
+    const method = (init.method ?? 'GET').toUpperCase()
+    if (method !== 'GET' && method !== 'POST')
+      throw new TypeError(`XRPC uses GET or POST, not ${method}`)
+    const body =
+      init.body == null ? undefined : new Uint8Array(await new Response(init.body).arrayBuffer())
+    const answer = await request({
+      method,
+      path,
+      headers: Object.fromEntries(new Headers(init.headers)),
+      body,
+    })
+    return new Response(answer.status === 204 ? null : answer.bytes, {
+      status: answer.status,
+      statusText: answer.statusText,
+      headers: answer.contentType ? { 'content-type': answer.contentType } : {},
+    })
+  }
+}
