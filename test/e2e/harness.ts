@@ -1,16 +1,24 @@
 // Runs the built atoauth binary against a real local sandbox (PLC + PDS),
 // with headless Chromium as the browser and whatever Secret Service the test
-// process sees. Every run's output is kept, so that each test can check that
-// no secret it ever saw in a store was printed.
+// process sees. Every run's output and dirs are noted, so that after each test
+// no token the server issued, nor DPoP key seen in a store, may be found in
+// them (test/support/leak-check.ts).
 import { execFile, spawn } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { AsyncEntry } from '@napi-rs/keyring'
 import { quote } from 'shell-quote'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { atoauthEnv, readJson, type Sandbox, startSandbox } from '../sandbox/sandbox.ts'
 import type { ConsentOutcome } from '../support/consent-browser.ts'
+import { LeakCheck } from '../support/leak-check.ts'
+import { type CliResult, LiveRun } from '../support/live-run.ts'
+import {
+  deleteKeychainEntry,
+  insecureSessionFile,
+  keychainEntry,
+  type StoredSession,
+} from '../support/stored-sessions.ts'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 const BIN = join(ROOT, 'bin/atoauth.js')
@@ -18,9 +26,12 @@ const CONSENT_BROWSER = join(ROOT, 'test/support/consent-browser.ts')
 export const HOSTED_DOCUMENT_PATH = join(ROOT, 'client-metadata/oauth-client-metadata.json')
 export const HOSTED_CLIENT_ID = 'https://atoauth.github.io/oauth-client-metadata.json'
 
-export type CliResult = { code: number; stdout: string; stderr: string }
+export * from '../support/stored-sessions.ts'
+export type { CliResult, LiveRun }
 
 export type BrowserRunOptions = {
+  /** What to log in with (default: the account's handle). */
+  identifier?: string
   args?: string[]
   action?: 'allow' | 'deny'
   env?: Record<string, string | undefined>
@@ -29,7 +40,7 @@ export type BrowserRunOptions = {
 /**
  * Starts one sandbox for the whole test file, optionally signs an account in
  * first, and after every test stops what it left running and checks that no
- * secret the stores ever held was printed. Returns the E2E of the file, usable
+ * secret was printed or left in a config or cache dir. Returns the E2E of the file, usable
  * from the first hook on: `const e2e = useE2E({ loginAs: 'alice' })`.
  */
 export function useE2E(options: { loginAs?: string } = {}): E2E {
@@ -44,6 +55,7 @@ export function useE2E(options: { loginAs?: string } = {}): E2E {
   afterEach(async () => {
     await started?.stopLeftovers()
     started?.expectNoSecretsPrinted()
+    await started?.leaks.expectNoneInFiles()
   })
   afterAll(async () => {
     await started?.close()
@@ -61,8 +73,7 @@ export function useE2E(options: { loginAs?: string } = {}): E2E {
 export class E2E {
   readonly sandbox: Sandbox
   readonly configDir: string
-  readonly #outputs: string[] = []
-  readonly #secrets = new Set<string>()
+  readonly leaks: LeakCheck
   readonly #workDir: string
   /** Processes from start() still running: a failed test must not leave them behind. */
   readonly #running = new Set<LiveRun>()
@@ -71,6 +82,8 @@ export class E2E {
     this.sandbox = sandbox
     this.#workDir = workDir
     this.configDir = join(workDir, 'config')
+    const dids = () => Object.values(sandbox.accounts).map((a) => a.did)
+    this.leaks = new LeakCheck(() => sandbox.issuedTokens, dids)
   }
 
   static async start(): Promise<E2E> {
@@ -105,6 +118,7 @@ export class E2E {
     options: { input?: string; printsSecret?: boolean } = {},
   ): Promise<CliResult> {
     const { input } = options
+    this.leaks.noteRun(args, env)
     const result = await new Promise<CliResult>((done) => {
       const child = execFile(
         process.execPath,
@@ -117,7 +131,9 @@ export class E2E {
       )
       if (input !== undefined) child.stdin?.end(input)
     })
-    this.#outputs.push(...(options.printsSecret ? [result.stderr] : [result.stdout, result.stderr]))
+    this.leaks.outputs.push(
+      ...(options.printsSecret ? [result.stderr] : [result.stdout, result.stderr]),
+    )
     await this.collectSecrets()
     return result
   }
@@ -136,10 +152,11 @@ export class E2E {
       ? spawn('script', ['-qfec', sized, '/dev/null'], { env, stdio: 'pipe' })
       : spawn(command[0] as string, command.slice(1), { env, stdio: 'pipe' })
     const live = new LiveRun(child)
+    this.leaks.noteRun(args, env)
     this.#running.add(live)
     live.done.then((result) => {
       this.#running.delete(live)
-      this.#outputs.push(result.stdout, result.stderr)
+      this.leaks.outputs.push(result.stdout, result.stderr)
     })
     return live
   }
@@ -164,6 +181,7 @@ export class E2E {
           env: {
             ...process.env,
             CONSENT_PASSWORD: this.sandbox.accounts[account]?.password,
+            CONSENT_IDENTIFIER: this.sandbox.accounts[account]?.handle,
             CONSENT_REMOTE: options.tunnel ? '0' : '1',
             CONSENT_LOG: log,
           },
@@ -173,7 +191,7 @@ export class E2E {
       )
     })
     const outcome = await waitForConsentLog(log, true)
-    this.#outputs.push(JSON.stringify(outcome))
+    this.leaks.outputs.push(JSON.stringify(outcome))
     return outcome
   }
 
@@ -185,7 +203,8 @@ export class E2E {
     account: string,
     options: BrowserRunOptions = {},
   ): Promise<{ cli: CliResult; browser: ConsentOutcome }> {
-    const args = ['login', `${account}.test`, '--timeout', '60', ...(options.args ?? [])]
+    const identifier = options.identifier ?? `${account}.test`
+    const args = ['login', identifier, '--timeout', '60', ...(options.args ?? [])]
     return this.runWithBrowser(args, account, options)
   }
 
@@ -193,20 +212,21 @@ export class E2E {
   async runWithBrowser(
     args: string[],
     account: string,
-    options: Omit<BrowserRunOptions, 'args'> = {},
+    options: Omit<BrowserRunOptions, 'args' | 'identifier'> = {},
   ): Promise<{ cli: CliResult; browser: ConsentOutcome }> {
     const log = join(this.#workDir, `consent-${Date.now()}-${Math.random()}.json`)
     const cli = await this.run(
       args,
       this.env({
         CONSENT_PASSWORD: this.sandbox.accounts[account]?.password,
+        CONSENT_IDENTIFIER: this.sandbox.accounts[account]?.handle,
         CONSENT_ACTION: options.action ?? 'allow',
         CONSENT_LOG: log,
         ...options.env,
       }),
     )
     const browser = await waitForConsentLog(log, cli.stderr.includes('/oauth/authorize'))
-    this.#outputs.push(JSON.stringify(browser))
+    this.leaks.outputs.push(JSON.stringify(browser))
     return { cli, browser }
   }
 
@@ -229,7 +249,7 @@ export class E2E {
 
   /** Adds the secrets of a session kept elsewhere (an exported blob) to the checked ones. */
   rememberSecrets(session: StoredSession): void {
-    for (const secret of secretsOf(session)) this.#secrets.add(secret)
+    this.leaks.rememberSession(session)
   }
 
   /**
@@ -251,21 +271,9 @@ export class E2E {
     })
   }
 
-  /** Everything printed so far, for checks beyond secrets. */
-  get outputs(): readonly string[] {
-    return this.#outputs
-  }
-
-  /** No token or DPoP private key seen in any store was ever printed. */
+  /** No token the server issued, nor DPoP private key seen in a store, was ever printed. */
   expectNoSecretsPrinted(): void {
-    expect(this.#secrets.size).toBeGreaterThan(0)
-    for (const output of this.#outputs) {
-      for (const secret of this.#secrets) {
-        if (output.includes(secret)) {
-          throw new Error(`a secret (${secret.slice(0, 6)}…) was printed`)
-        }
-      }
-    }
+    this.leaks.expectNonePrinted()
   }
 
   /** Kills what start() left running (a test that failed half-way). */
@@ -278,76 +286,10 @@ export class E2E {
   async close(): Promise<void> {
     await this.stopLeftovers()
     for (const account of Object.values(this.sandbox.accounts)) {
-      await new AsyncEntry('atoauth', account.did, { linux: { store: 'secret-service' } })
-        .deleteCredential()
-        .catch(() => {})
+      await deleteKeychainEntry(account.did)
     }
     await this.sandbox.close()
     await rm(this.#workDir, { recursive: true, force: true })
-  }
-}
-
-export type StoredSession = {
-  dpopJwk: { d?: string; [k: string]: unknown }
-  tokenSet: { access_token: string; refresh_token?: string; expires_at?: string; sub: string }
-}
-
-function secretsOf(session: StoredSession): string[] {
-  return [session.tokenSet.access_token, session.tokenSet.refresh_token, session.dpopJwk.d].filter(
-    (s): s is string => typeof s === 'string' && s.length >= 16,
-  )
-}
-
-/** A running atoauth process: its output so far, its input, and its end. */
-export class LiveRun {
-  stdout = ''
-  stderr = ''
-  readonly done: Promise<CliResult>
-  readonly #child: ReturnType<typeof spawn>
-
-  constructor(child: ReturnType<typeof spawn>) {
-    this.#child = child
-    child.stdout?.on('data', (chunk) => {
-      this.stdout += chunk
-    })
-    child.stderr?.on('data', (chunk) => {
-      this.stderr += chunk
-    })
-    this.done = new Promise((resolve) => {
-      child.on('close', (code, signal) =>
-        resolve({ code: code ?? (signal ? -1 : 0), stdout: this.stdout, stderr: this.stderr }),
-      )
-    })
-  }
-
-  get output(): string {
-    return this.stdout + this.stderr
-  }
-
-  /** Waits until the output so far matches, and returns the match. */
-  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const match = this.output.match(pattern)
-      if (match) return match
-      if (Date.now() > deadline) {
-        throw new Error(`no ${pattern} in the output within ${timeoutMs} ms:\n${this.output}`)
-      }
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
-
-  write(text: string): void {
-    this.#child.stdin?.write(text)
-  }
-
-  endInput(): void {
-    this.#child.stdin?.end()
-  }
-
-  /** Signals the process (on a pseudo-terminal, `script`, which passes it on). */
-  kill(signal: NodeJS.Signals): void {
-    this.#child.kill(signal)
   }
 }
 
@@ -363,43 +305,4 @@ async function waitForConsentLog(path: string, browserStarted: boolean): Promise
     if (Date.now() >= deadline) return { ok: false, steps: [] }
     await new Promise((r) => setTimeout(r, 100))
   }
-}
-
-/** Where the opt-in plaintext store keeps an account's session. */
-export function insecureSessionFile(configDir: string, did: string): string {
-  return join(configDir, 'insecure-sessions', `${encodeURIComponent(did)}.json`)
-}
-
-export async function keychainEntry(did: string): Promise<string | undefined> {
-  const entry = new AsyncEntry('atoauth', did, { linux: { store: 'secret-service' } })
-  return (await entry.getPassword()) ?? undefined
-}
-
-export async function setKeychainEntry(did: string, value: string): Promise<void> {
-  await new AsyncEntry('atoauth', did, { linux: { store: 'secret-service' } }).setPassword(value)
-}
-
-/**
- * The same session with an access token that looks expired, so the next
- * command must refresh it (the PDS still honours the token; only the client
- * side decides to refresh).
- */
-export function withStaleAccessToken<T extends StoredSession>(session: T): T {
-  const expired = new Date(Date.now() - 60_000).toISOString()
-  return { ...session, tokenSet: { ...session.tokenSet, expires_at: expired } }
-}
-
-/**
- * How many token refreshes the PDS granted since `from` (an index into its
- * request log). A refresh may take two requests: the first one only fetches
- * a DPoP nonce (400 use_dpop_nonce).
- */
-export function refreshesSince(sandbox: Sandbox, from: number): number {
-  return sandbox.requests
-    .slice(from)
-    .filter((r) => r.method === 'POST' && r.path === '/oauth/token' && r.status === 200).length
-}
-
-export async function listFiles(dir: string): Promise<string[]> {
-  return readdir(dir, { recursive: true }).catch(() => [])
 }

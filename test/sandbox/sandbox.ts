@@ -42,6 +42,13 @@ export type Sandbox = {
   requests: ReceivedRequest[]
   /** Every request the PLC directory received. */
   plcRequests: ReceivedRequest[]
+  /**
+   * Every access and refresh token the authorization server issued, rotated
+   * and revoked ones included, taken where it makes its token responses.
+   */
+  issuedTokens: string[]
+  /** Whether the authorization server still holds the session of this access or refresh token. */
+  sessionAtServer(token: string): Promise<boolean>
   /** The running PDS, for tests that need to look inside. */
   pds: import('@atproto/pds').PDS
   close(): Promise<void>
@@ -162,6 +169,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         entry.status = res.statusCode
       })
     }
+    const issuedTokens = recordIssuedTokens(pds)
     pds.server?.on('request', record(requests))
     plcServer.server?.on('request', record(plcRequests))
     const pdsUrl = `http://localhost:${pdsPort}`
@@ -189,6 +197,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       accounts,
       requests,
       plcRequests,
+      issuedTokens,
+      sessionAtServer: async (token) =>
+        (await oauthProvider(pds).tokenManager.findToken(token)) !== null,
       pds,
       hostClientMetadata: (clientId, document) => void documents.set(clientId, document),
       close,
@@ -198,6 +209,37 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw err
   }
 }
+
+function oauthProvider(pds: import('@atproto/pds').PDS) {
+  const provider = pds.ctx.oauthProvider
+  if (!provider) throw new Error('the sandbox PDS runs without its authorization server')
+  return provider
+}
+
+/**
+ * Notes the tokens of every token response (code exchange and refresh), as
+ * the token endpoint sends them, so that tests can look for them anywhere.
+ */
+function recordIssuedTokens(pds: import('@atproto/pds').PDS): string[] {
+  const issued: string[] = []
+  const tokens = oauthProvider(pds).tokenManager
+  for (const method of ['createToken', 'rotateToken'] as const) {
+    const original = tokens[method] as (...args: unknown[]) => Promise<OAuthTokenResponse>
+    Object.assign(tokens, {
+      [method]: async (...args: unknown[]) => {
+        const response = await original.apply(tokens, args)
+        issued.push(
+          response.access_token,
+          ...(response.refresh_token ? [response.refresh_token] : []),
+        )
+        return response
+      },
+    })
+  }
+  return issued
+}
+
+type OAuthTokenResponse = { access_token: string; refresh_token?: string }
 
 /** Reads a JSON file, for hosting a committed client metadata document. */
 export async function readJson(path: string): Promise<unknown> {
