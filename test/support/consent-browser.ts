@@ -5,6 +5,7 @@
 //
 // Environment:
 //   CONSENT_PASSWORD   the account's password
+//   CONSENT_IDENTIFIER the account's handle, for a server that asks for it
 //   CONSENT_ACTION     "allow" (default) or "deny"
 //   CONSENT_LOG        a file to write the outcome to, as JSON
 //   CONSENT_REMOTE     "1": play a browser on another machine, which cannot
@@ -75,7 +76,14 @@ async function main(url: string): Promise<ConsentOutcome> {
 
     const password = page.locator('input[name="password"]')
     const consent = page.getByRole('button', { name: /^(authorize|accept)$/i })
-    await password.or(consent).first().waitFor()
+    const signIn = page.getByRole('button', { name: /^sign in$/i })
+    await password.or(consent).or(signIn).first().waitFor()
+    // Without a login hint (a login by PDS URL) the server first asks who signs in.
+    if (!(await password.isVisible()) && !(await consent.isVisible())) {
+      await signIn.click()
+      await page.locator('input[name="username"]').fill(process.env.CONSENT_IDENTIFIER ?? '')
+      steps.push('named the account')
+    }
     if (await password.isVisible()) {
       await password.fill(process.env.CONSENT_PASSWORD ?? '')
       await page.getByRole('button', { name: /^sign in$/i }).click()
