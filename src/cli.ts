@@ -64,9 +64,10 @@ export function buildProgram(run: Runner): Command {
 
 /** Any failure as an AtoauthError; the libraries' own errors are read where they are known. */
 async function explain(err: unknown, actingFor?: { handle: string }): Promise<AtoauthError> {
-  if (err instanceof AtoauthError) return err
+  const known = toAtoauthError(err)
+  if (known.code !== 'internal') return known
   const { fromLibraryError } = await import('./errors/library-errors.js')
-  return fromLibraryError(err, actingFor) ?? toAtoauthError(err)
+  return fromLibraryError(err, actingFor) ?? known
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {

@@ -59,11 +59,6 @@ export async function signIn(
       client.authorize(identifier, { scope: options.scope, redirect_uri: redirectUri, signal }),
     )
     ctx.out.info(`Open this URL in a browser to sign in:\n\n  ${url.href}\n`)
-    const browser = await ctx.openBrowser(url.href, {
-      command: options.browser ?? ctx.settings.browserCommand,
-      disabled: !options.openBrowser,
-    })
-
     const handler = async (params: URLSearchParams) => {
       const problem = callbackProblem(params)
       if (problem) throw problem
@@ -73,14 +68,15 @@ export async function signIn(
       const outcome: CallbackOutcome = { ok: true, title: 'Logged in', detail }
       return { value: signedIn, outcome }
     }
+    // Listening for this login's callback before the browser can send it.
+    const answered = listener.waitForCallback({ handler, isThisLogin, signal: timeout.signal })
+    answered.catch(() => {}) // awaited below
+    const browser = await ctx.openBrowser(url.href, {
+      command: options.browser ?? ctx.settings.browserCommand,
+      disabled: !options.openBrowser,
+    })
     const { waitWithCountdown, waitForRemoteBrowser } = await import('./wait.js')
-    const waiting = {
-      listener,
-      handler,
-      isThisLogin,
-      signal: timeout.signal,
-      timeoutSeconds: options.timeout,
-    }
+    const waiting = { listener, answered, timeoutSeconds: options.timeout }
     return browser.opened
       ? await waitWithCountdown(ctx, waiting)
       : await waitForRemoteBrowser(ctx, waiting, browser.reason)

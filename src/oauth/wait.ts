@@ -3,15 +3,12 @@
 // instructions for a browser elsewhere — an SSH tunnel, or pasting the URL the
 // browser ended on — and the paste prompt.
 import type { Context } from '../context.js'
-import type { CallbackHandler, LoopbackListener } from './loopback-listener.js'
+import type { LoopbackListener } from './loopback-listener.js'
 
 export type Waiting<T> = {
   listener: LoopbackListener
-  handler: CallbackHandler<T>
-  /** Whether a callback's state is this login's: any other is answered 400 and ignored. */
-  isThisLogin: (state: string) => boolean
-  /** The login's own: Ctrl-C or --timeout. */
-  signal: AbortSignal
+  /** The listener's waitForCallback(), started before the browser was opened. */
+  answered: Promise<T>
   timeoutSeconds: number
 }
 
@@ -23,7 +20,7 @@ export async function waitWithCountdown<T>(ctx: Context, waiting: Waiting<T>): P
   const spinner = await ctx.out.spinner(text())
   const ticker = setInterval(() => spinner.update(text()), 1000)
   try {
-    return await waiting.listener.waitForCallback(waiting)
+    return await waiting.answered
   } finally {
     clearInterval(ticker)
     spinner.stop()
@@ -40,7 +37,7 @@ export async function waitForRemoteBrowser<T>(
   waiting: Waiting<T>,
   reason: string | undefined,
 ): Promise<T> {
-  const { listener } = waiting
+  const { listener, answered } = waiting
   const { isSshSession, sshTunnelCommand } = await import('./terminal-environment.js')
   const ssh = isSshSession()
   const why = reason && reason !== '--no-browser' ? ` (${reason})` : ''
@@ -62,7 +59,6 @@ export async function waitForRemoteBrowser<T>(
   ctx.out.info(
     `Waiting up to ${formatRemaining(waiting.timeoutSeconds * 1000)} (Ctrl-C to cancel).`,
   )
-  const answered = listener.waitForCallback(waiting)
   if (!canPaste) return answered
   const { acceptPastedCallbacks } = await import('./paste-prompt.js')
   const done = new AbortController()

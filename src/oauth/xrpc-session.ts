@@ -27,6 +27,8 @@ export class XrpcSession {
   readonly #ctx: Context
   readonly resolved: ResolvedAccount
   #library: Promise<OAuthSession> | undefined
+  /** Why the library dropped the session during this command, if it did. */
+  #ended: unknown
 
   constructor(ctx: Context, resolved: ResolvedAccount) {
     this.#ctx = ctx
@@ -69,6 +71,9 @@ export class XrpcSession {
         signal: this.#ctx.signal,
       })
       .catch((err: unknown) => this.#translate(err))
+    // A request whose refresh was refused comes back as the 401 it got, the
+    // session deleted: that is the end of the session, not of this request.
+    if (this.#ended !== undefined) await this.#translate(this.#ended)
     const info = await session.getTokenInfo(false)
     return {
       status: res.status,
@@ -85,18 +90,18 @@ export class XrpcSession {
     const { ctx, resolved } = { ctx: this.#ctx, resolved: this.resolved }
     const { account, needsLogin, storage } = resolved
     if (needsLogin) throw new SessionEndedError(account.handle, needsLogin.reason)
-    const [{ accountClient }, libraryErrors] = await Promise.all([
-      import('./client.js'),
-      import('../errors/library-errors.js'),
-    ])
+    const { accountClient } = await import('./client.js')
     // A session the library drops because it ended marks the account, so
     // later commands say so without a network call.
     const indexed = storage === 'keychain' || storage === 'file'
-    const client = await accountClient(ctx, account, resolved.sessionStore, (did, cause) => {
-      if (!indexed || libraryErrors.isRevokedByRequest(cause)) return
+    const client = await accountClient(ctx, account, resolved.sessionStore, async (did, cause) => {
+      const { isRevokedByRequest, sessionEndReason } = await import('../errors/library-errors.js')
+      if (isRevokedByRequest(cause)) return
+      this.#ended = cause
+      if (!indexed) return
       const since = ctx.now().toISOString()
-      return ctx.accounts
-        .markNeedsLogin(did, { since, reason: libraryErrors.sessionEndReason(cause) })
+      await ctx.accounts
+        .markNeedsLogin(did, { since, reason: sessionEndReason(cause) })
         .catch(() => {}) // the session is gone either way; the mark only saves a round trip
     })
     return client.restore(account.did).catch((err: unknown) => this.#translate(err))
