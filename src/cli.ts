@@ -64,6 +64,8 @@ export function buildProgram(run: Runner): Command {
 
 /** Any failure as an AtoauthError; the libraries' own errors are read where they are known. */
 async function explain(err: unknown, actingFor?: { handle: string }): Promise<AtoauthError> {
+  // Ours, wrapped by a library on its way out (an Agent's XRPCError).
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof AtoauthError) return e
   const known = toAtoauthError(err)
   if (known.code !== 'internal') return known
   const { fromLibraryError } = await import('./errors/library-errors.js')

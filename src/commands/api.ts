@@ -51,19 +51,7 @@ export function apiCommand(run: Runner): Command {
         '  atoauth api com.atproto.repo.deleteRecord repo=alice.bsky.social collection=app.bsky.feed.post rkey=3k…',
     )
     .action((nsid: string, fields: string[], flags, command: Command) =>
-      run(command, (ctx) =>
-        runApi(
-          {
-            nsid,
-            fields,
-            method: flags.method,
-            input: flags.input,
-            contentType: flags.contentType,
-            proxy: flags.proxy,
-          },
-          ctx,
-        ),
-      ),
+      run(command, (ctx) => runApi({ nsid, fields, ...flags }, ctx)),
     )
 }
 

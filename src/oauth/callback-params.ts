@@ -3,6 +3,7 @@
 // gets its own clear message (the same in the browser and in the terminal).
 // The listener has matched the state; the OAuth client checks it again.
 import { AtoauthError } from '../errors.js'
+import { terminalText } from '../terminal-text.js'
 
 /** Parameters an authorization response may carry at most once. */
 const SINGLE_VALUED = ['state', 'code', 'iss', 'error', 'error_description', 'error_uri']
@@ -54,13 +55,8 @@ function failure(code: string, message: string, hint = 'Run atoauth login again.
   return new AtoauthError(code, message, { hint })
 }
 
-/**
- * The server's words, made safe for a terminal: one line, no control
- * characters (no escape sequences from a forged callback), and short.
- */
-export function printable(text: string | null, max = 300): string {
-  if (!text) return ''
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  const line = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim()
+/** The server's words on one short line, without escape sequences (they reach a terminal). */
+function printable(text: string | null, max = 300): string {
+  const line = terminalText(text ?? '').replace(/\s+/g, ' ').trim()
   return line.length > max ? `${line.slice(0, max)}…` : line
 }

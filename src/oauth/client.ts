@@ -4,7 +4,6 @@
 import type {
   NodeOAuthClient,
   NodeOAuthClientOptions,
-  NodeSavedSession,
   NodeSavedSessionStore,
 } from '@atproto/oauth-client-node'
 import type { OAuthClientMetadataInput } from '@atproto/oauth-types'
@@ -86,23 +85,14 @@ export async function accountClient(
 }
 
 /**
- * Ends a session at the server and deletes it from `from` (a store, or a
- * session no store keeps any more, like the one a new login replaced).
- * Resolves once it is gone from the store; rejects when the server could not
- * be asked (it then expires on its own).
+ * Ends a session at the server and deletes it from `store` whatever happens;
+ * rejects when the server could not be asked (it then expires on its own).
  */
 export async function revokeSession(
   ctx: Pick<Context, 'oauthClient' | 'out'>,
   account: AccountIdentity,
-  from: NodeSavedSessionStore | NodeSavedSession,
+  store: NodeSavedSessionStore,
 ): Promise<void> {
-  let store: NodeSavedSessionStore
-  if ('tokenSet' in from) {
-    store = new MemoryStore<NodeSavedSession>()
-    await store.set(account.did, from)
-  } else {
-    store = from
-  }
   const client = await accountClient(ctx, account, store)
   try {
     await client.revoke(account.did)

@@ -249,32 +249,21 @@ function pastedUrlProblem(text: string, port: number): string | undefined {
   return undefined
 }
 
+/** What to do about a port that cannot be bound, by error code. */
+const BIND_HINTS: Record<string, [string, string]> = {
+  EADDRINUSE: ['is already in use', 'Pick another --port, or leave --port out to use any free port.'],
+  EACCES: ['needs privileges', 'Ports below 1024 need privileges: pick a --port above 1024.'],
+}
+
 function bindError(port: number, err: unknown): AtoauthError {
-  const code = (err as NodeJS.ErrnoException).code
-  if (code === 'EADDRINUSE') {
-    return new AtoauthError('listener_failed', `Port ${port} on 127.0.0.1 is already in use.`, {
-      hint: 'Pick another --port, or leave --port out to use any free port.',
-      cause: err,
-    })
-  }
-  if (code === 'EACCES') {
-    return new AtoauthError(
-      'listener_failed',
-      `Not allowed to listen on port ${port} of 127.0.0.1.`,
-      {
-        hint: 'Ports below 1024 need privileges: pick a --port above 1024.',
-        cause: err,
-      },
-    )
-  }
-  return new AtoauthError(
-    'listener_failed',
-    `Cannot listen on 127.0.0.1 for the login callback: ${(err as Error).message}`,
-    {
-      hint: 'Check that the loopback interface is up and that local ports are not exhausted.',
-      cause: err,
-    },
-  )
+  const known = BIND_HINTS[(err as NodeJS.ErrnoException).code ?? '']
+  const [message, hint] = known
+    ? [`Port ${port} on 127.0.0.1 ${known[0]}.`, known[1]]
+    : [
+        `Cannot listen on 127.0.0.1 for the login callback: ${(err as Error).message}`,
+        'Check that the loopback interface is up and that local ports are not exhausted.',
+      ]
+  return new AtoauthError('listener_failed', message, { hint, cause: err })
 }
 
 function printablePath(path: string | undefined): string {
