@@ -251,7 +251,10 @@ function pastedUrlProblem(text: string, port: number): string | undefined {
 
 /** What to do about a port that cannot be bound, by error code. */
 const BIND_HINTS: Record<string, [string, string]> = {
-  EADDRINUSE: ['is already in use', 'Pick another --port, or leave --port out to use any free port.'],
+  EADDRINUSE: [
+    'is already in use',
+    'Pick another --port, or leave --port out to use any free port.',
+  ],
   EACCES: ['needs privileges', 'Ports below 1024 need privileges: pick a --port above 1024.'],
 }
 
