@@ -1,12 +1,13 @@
 // The non-secret record of who is logged in: DID, handle, PDS, client_id,
 // login time and which secret store holds the session. Kept in
 // <config dir>/accounts.json, replaced atomically on every change.
-import { mkdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AtoauthError, NotLoggedInError } from '../errors.js'
 import type { StoreKind } from '../settings.js'
-import { loadWriteFileAtomic, writeFileAtomically } from './atomic-write.js'
+import { writeFileAtomically } from './atomic-write.js'
 import { createFileLock } from './file-lock.js'
+import { parseJson } from './parse-json.js'
 
 export type AccountRecord = {
   did: string
@@ -45,19 +46,12 @@ export class AccountIndex {
 
   static async load(configDir: string): Promise<AccountIndex> {
     const path = join(configDir, FILE_NAME)
-    let text: string
-    try {
-      text = await readFile(path, 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        return new AccountIndex(path, { version: 1, accounts: [] })
-      }
+    const text = await readFile(path, 'utf8').catch((err) => {
+      if (err.code === 'ENOENT') return '{"version":1,"accounts":[]}'
       throw err
-    }
-    let data: AccountIndexFile
-    try {
-      data = JSON.parse(text)
-    } catch {
+    })
+    const data = parseJson(text) as AccountIndexFile | undefined
+    if (data === undefined) {
       throw new AtoauthError('config_corrupt', `${path} is not valid JSON.`, {
         hint: 'Fix or delete the file, then log in again.',
       })
@@ -78,11 +72,6 @@ export class AccountIndex {
     return this.#data.defaultDid
   }
 
-  /** Loads ahead what update() will need (login does it while the person is in the browser). */
-  static async preloadUpdate(): Promise<void> {
-    await loadWriteFileAtomic()
-  }
-
   /**
    * Loads the index, lets `change` modify it and saves it, all under a
    * cross-process lock: two logins finishing at once must not drop each other.
@@ -94,7 +83,7 @@ export class AccountIndex {
     return createFileLock(configDir)(FILE_NAME, async () => {
       const index = await AccountIndex.load(configDir)
       const result = await change(index)
-      await index.save()
+      await writeFileAtomically(index.path, `${JSON.stringify(index.#data, null, 2)}\n`)
       return result
     })
   }
@@ -136,13 +125,6 @@ export class AccountIndex {
   remove(did: string): void {
     this.#data.accounts = this.#data.accounts.filter((a) => a.did !== did)
     if (this.#data.defaultDid === did) this.#data.defaultDid = this.#data.accounts[0]?.did
-  }
-
-  async save(): Promise<void> {
-    await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 })
-    await writeFileAtomically(this.path, `${JSON.stringify(this.#data, null, 2)}\n`, {
-      mode: 0o600,
-    })
   }
 }
 

@@ -1,18 +1,19 @@
-// Writes a file by renaming a complete temporary copy over it, so that a
-// crash or a concurrent reader never sees half a file. write-file-atomic is
-// loaded on the first write only: most commands only read, and a command's
-// start-up pays for every module it loads.
-import type { Options } from 'write-file-atomic'
+// Replaces a file by renaming a complete temporary copy over it, so that a
+// crash or a concurrent reader never sees half a file. The file is 0600 in a
+// 0700 folder: what atoauth writes is private. write-file-atomic is loaded on
+// the first write only: most commands only read, and start-up pays for every
+// module loaded.
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
 
 export async function writeFileAtomically(
   path: string,
   data: string,
-  options: Options = {},
+  options: { fsync?: boolean } = {},
 ): Promise<void> {
-  const writeFileAtomic = await loadWriteFileAtomic()
-  await writeFileAtomic(path, data, options)
-}
-
-export async function loadWriteFileAtomic() {
-  return (await import('write-file-atomic')).default
+  const [{ default: writeFileAtomic }] = await Promise.all([
+    import('write-file-atomic'),
+    mkdir(dirname(path), { recursive: true, mode: 0o700 }),
+  ])
+  await writeFileAtomic(path, data, { ...options, mode: 0o600 })
 }

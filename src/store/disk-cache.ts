@@ -1,29 +1,30 @@
 // The OAuth client's caches (authorization-server and protected-resource
-// metadata, DPoP nonces) live in memory by default,
-// so every fresh atoauth process would pay their round trips again before its
-// real request. These keep them in small JSON files under the cache dir, each
-// entry with an expiry. Nothing in them is secret.
+// metadata, DPoP nonces) live in memory by default, so every fresh atoauth
+// process would pay their round trips again before its real request. These
+// keep them in small JSON files under the cache dir, each entry with an
+// expiry. Nothing in them is secret.
 //
-// Concurrent atoauth processes may write the same file: each write replaces
-// the file atomically, so a reader sees one whole version; an entry lost to a
+// Concurrent processes may write the same file: each write replaces it
+// atomically, so a reader sees one whole version; an entry lost to a
 // concurrent write is only a cache miss. A stale entry costs what a miss
 // costs: the server answers a stale nonce with a fresh one (the client
 // retries), and expired metadata is fetched again.
-import { mkdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomically } from './atomic-write.js'
+import { parseJson } from './parse-json.js'
 
 type Entry = { value: unknown; expiresAt: number }
 type CacheFile = { version: 1; entries: Record<string, Entry> }
 
 export class DiskCache<V extends NonNullable<unknown> | null> {
-  readonly path: string
+  readonly #path: string
   readonly #ttlMs: number
   readonly #now: () => number
   #loaded: Promise<Record<string, Entry>> | undefined
 
   constructor(dir: string, name: string, ttlMs: number, now: () => number = Date.now) {
-    this.path = join(dir, `${name}.json`)
+    this.#path = join(dir, `${name}.json`)
     this.#ttlMs = ttlMs
     this.#now = now
   }
@@ -48,15 +49,14 @@ export class DiskCache<V extends NonNullable<unknown> | null> {
 
   /** Read once per process: the file is small, and other processes only add to it. */
   #entries(): Promise<Record<string, Entry>> {
-    this.#loaded ??= readFile(this.path, 'utf8').then(
+    // A missing, corrupt or foreign file is an empty cache; the next write replaces it.
+    this.#loaded ??= readFile(this.#path, 'utf8').then(
       (text) => {
-        const data = JSON.parse(text) as CacheFile
+        const data = parseJson(text) as CacheFile | undefined
         return data?.version === 1 && typeof data.entries === 'object' ? data.entries : {}
       },
       () => ({}),
     )
-    // A corrupt file is an empty cache; the next write replaces it.
-    this.#loaded = this.#loaded.catch(() => ({}))
     return this.#loaded
   }
 
@@ -67,17 +67,10 @@ export class DiskCache<V extends NonNullable<unknown> | null> {
     for (const [key, entry] of Object.entries(entries)) {
       if (entry.expiresAt <= now) delete entries[key]
     }
-    try {
-      await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 })
-      await writeFileAtomically(
-        this.path,
-        JSON.stringify({ version: 1, entries } satisfies CacheFile),
-        // No fsync: an entry lost to a crash is only a cache miss.
-        { mode: 0o600, fsync: false },
-      )
-    } catch {
-      // A cache that cannot be written (read-only home, full disk) is only slower.
-    }
+    const text = JSON.stringify({ version: 1, entries } satisfies CacheFile)
+    // No fsync: an entry lost to a crash is only a cache miss. A cache that
+    // cannot be written (read-only home, full disk) is only slower.
+    await writeFileAtomically(this.#path, text, { fsync: false }).catch(() => {})
   }
 }
 
@@ -90,7 +83,7 @@ const MINUTE = 60_000
  * DID documents stay in memory: a handle that did not resolve must not stay
  * unresolvable.) whoami's warm path shares the nonce cache with the client.
  */
-export const OAUTH_CACHES = {
+const OAUTH_CACHES = {
   dpopNonces: { file: 'dpop-nonces', ttlMs: 2 * MINUTE },
   authorizationServers: { file: 'authorization-servers', ttlMs: 15 * MINUTE },
   protectedResources: { file: 'protected-resources', ttlMs: 15 * MINUTE },

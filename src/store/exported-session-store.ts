@@ -15,39 +15,32 @@ import { AtoauthError, describeCause, ExitCode, NotLoggedInError } from '../erro
 import type { ExportedSessionSource } from '../settings.js'
 import type { AccountIdentity } from './account-index.js'
 import { writeFileAtomically } from './atomic-write.js'
-import { formatSessionBlob, parseSessionBlob, type SessionBlob } from './session-blob.js'
+import {
+  formatSessionBlob,
+  identityOf,
+  parseSessionBlob,
+  type SessionBlob,
+} from './session-blob.js'
 
-export type ExportedSessionEvents = {
-  /** A person-facing warning (stderr). */
-  warn(message: string): void
-}
+/** `warn` says something to the person (stderr). */
+type Events = { warn(message: string): void }
 
 export class ExportedSessionStore implements NodeSavedSessionStore {
   readonly source: ExportedSessionSource
-  readonly #events: ExportedSessionEvents
+  readonly #events: Events
   #blob: SessionBlob
   #warnedStale = false
 
-  private constructor(
-    source: ExportedSessionSource,
-    blob: SessionBlob,
-    events: ExportedSessionEvents,
-  ) {
+  private constructor(source: ExportedSessionSource, blob: SessionBlob, events: Events) {
     this.source = source
     this.#blob = blob
     this.#events = events
   }
 
-  static async open(
-    source: ExportedSessionSource,
-    events: ExportedSessionEvents,
-  ): Promise<ExportedSessionStore> {
+  static async open(source: ExportedSessionSource, events: Events): Promise<ExportedSessionStore> {
     if (source.kind === 'session-env') {
-      return new ExportedSessionStore(
-        source,
-        parseSessionBlob(source.text, source.variable),
-        events,
-      )
+      const blob = parseSessionBlob(source.text, source.variable)
+      return new ExportedSessionStore(source, blob, events)
     }
     const blob = await readBlobFile(source.path)
     await checkFileIsUsable(source.path, events)
@@ -56,8 +49,7 @@ export class ExportedSessionStore implements NodeSavedSessionStore {
 
   /** The account, as the rest of atoauth knows accounts. */
   get account(): AccountIdentity {
-    const { did, handle, pds, issuer, clientId, scope, loginAt } = this.#blob
-    return { did, handle, pds, issuer, clientId, scope, loginAt }
+    return identityOf(this.#blob)
   }
 
   get description(): string {
@@ -84,10 +76,8 @@ export class ExportedSessionStore implements NodeSavedSessionStore {
     if (did !== this.#blob.did) throw new Error(`this store only holds the session of ${did}`)
     this.#blob = { ...this.#blob, session }
     if (this.source.kind === 'session-file') {
-      await writeFileAtomically(this.source.path, formatSessionBlob(this.#blob), { mode: 0o600 })
-      return
-    }
-    if (!this.#warnedStale) {
+      await writeFileAtomically(this.source.path, formatSessionBlob(this.#blob))
+    } else if (!this.#warnedStale) {
       this.#warnedStale = true
       this.#events.warn(
         `the session in ${this.source.variable} was refreshed just now, so the refresh token in ` +
@@ -100,19 +90,17 @@ export class ExportedSessionStore implements NodeSavedSessionStore {
   }
 
   async del(did: string): Promise<void> {
-    if (did !== this.#blob.did) return
     // The session is over (revoked, expired or logged out): a file holding it
     // is useless now, and keeping the dead secret around helps nobody.
-    if (this.source.kind === 'session-file') await rm(this.source.path, { force: true })
+    if (did === this.#blob.did && this.source.kind === 'session-file') {
+      await rm(this.source.path, { force: true })
+    }
   }
 }
 
 async function readBlobFile(path: string): Promise<SessionBlob> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+  const text = await readFile(path, 'utf8').catch((err) => {
+    if (err.code === 'ENOENT') {
       throw new NotLoggedInError(
         `ATOAUTH_SESSION_FILE points at ${path}, which does not exist (a session that ended is deleted).`,
         'Create a session file with: atoauth session create <handle> --out <file>',
@@ -121,7 +109,7 @@ async function readBlobFile(path: string): Promise<SessionBlob> {
     throw new AtoauthError('invalid_session', `Cannot read ${path}: ${describeCause(err)}`, {
       exitCode: ExitCode.usage,
     })
-  }
+  })
   return parseSessionBlob(text, `ATOAUTH_SESSION_FILE (${path})`)
 }
 
@@ -130,10 +118,8 @@ async function readBlobFile(path: string): Promise<SessionBlob> {
  * rotate. If that failed, the OAuth client would revoke the session it cannot
  * keep: find out first.
  */
-async function checkFileIsUsable(path: string, events: ExportedSessionEvents): Promise<void> {
-  try {
-    await access(dirname(path), constants.W_OK)
-  } catch {
+async function checkFileIsUsable(path: string, events: Events): Promise<void> {
+  await access(dirname(path), constants.W_OK).catch(() => {
     throw new AtoauthError(
       'invalid_session',
       `ATOAUTH_SESSION_FILE (${path}) is in a directory atoauth cannot write to, and it must replace the file when the tokens rotate.`,
@@ -142,7 +128,7 @@ async function checkFileIsUsable(path: string, events: ExportedSessionEvents): P
         exitCode: ExitCode.usage,
       },
     )
-  }
+  })
   if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
     events.warn(`${path} holds a secret but other users may read it: chmod 600 ${path}`)
   }

@@ -8,8 +8,8 @@
 // temp file, then hard-linked to the lock's name, which fails if that exists).
 // A waiter takes it over only when
 // - the owner's process is gone: same host, and no running process with that
-//   pid and start time (pids are reused); this is what frees a lock at once
-//   after a kill -9; or
+//   pid and start time (pids are reused); this frees a lock at once after a
+//   kill -9; or
 // - nobody touched it for STALE_AFTER_MS: a live holder touches it every
 //   TOUCH_EVERY_MS, so only a holder stopped for minutes, or one on another
 //   machine sharing the config dir, loses it this way.
@@ -22,6 +22,7 @@ import { join } from 'node:path'
 import type { RuntimeLock } from '@atproto/oauth-client-node'
 import { AtoauthError } from '../errors.js'
 import { type Notice, noticeIfSlow, noticeOnStderr } from './notice.js'
+import { parseJson } from './parse-json.js'
 
 /** A lock nobody touched for this long is taken over, its holder alive or not. */
 export const STALE_AFTER_MS = 120_000
@@ -37,18 +38,13 @@ export const WAITING_NOTICE = 'waiting for another atoauth process to release it
 
 type Owner = { pid: number; start: string | null; host: string; id: string }
 
-export type FileLockOptions = {
-  /** Told once when a wait lasts over a second; default: `atoauth: <message>` on stderr. */
-  notice?: Notice
-}
-
-export function createFileLock(configDir: string, options: FileLockOptions = {}): RuntimeLock {
+/** `notice` is told once when a wait lasts over a second; default: stderr. */
+export function createFileLock(configDir: string, options: { notice?: Notice } = {}): RuntimeLock {
   const dir = join(configDir, 'locks')
-  const notice = options.notice ?? noticeOnStderr
   return async (name, fn) => {
     await mkdir(dir, { recursive: true, mode: 0o700 })
     const path = join(dir, createHash('sha256').update(name).digest('hex').slice(0, 32))
-    const mine = await acquire(path, notice)
+    const mine = await acquire(path, options.notice ?? noticeOnStderr)
     const touching = setInterval(() => {
       const now = new Date()
       utimes(path, now, now).catch(() => {})
@@ -59,32 +55,27 @@ export function createFileLock(configDir: string, options: FileLockOptions = {})
     } finally {
       clearInterval(touching)
       // A holder stopped for minutes may find the lock another's: leave that one be.
-      if ((await readFile(path, 'utf8').catch(() => '')) === mine) await unlink(path).catch(noop)
+      await unlinkIfStill(path, mine)
     }
   }
 }
 
 /** Waits for the lock and takes it; returns the owner text it holds it with. */
 async function acquire(path: string, notice: Notice): Promise<string> {
-  const owner: Owner = {
-    pid: process.pid,
-    start: processStart(process.pid) ?? null,
-    host: hostname(),
-    id: randomBytes(8).toString('hex'),
-  }
-  const mine = JSON.stringify(owner)
-  const temp = `${path}.${owner.id}`
+  const id = randomBytes(8).toString('hex')
+  const start = processStart(process.pid) ?? null
+  const mine = JSON.stringify({ pid: process.pid, start, host: hostname(), id } satisfies Owner)
+  const temp = `${path}.${id}`
   await writeFile(temp, mine, { mode: 0o600 })
   const quiet = noticeIfSlow(notice, WAITING_NOTICE)
   const deadline = Date.now() + MAX_WAIT_MS
   try {
     for (;;) {
-      try {
-        await link(temp, path)
-        return mine
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      }
+      const taken = await link(temp, path).then(
+        () => true,
+        (err) => (err.code === 'EEXIST' ? false : Promise.reject(err)),
+      )
+      if (taken) return mine
       await takeOverIfStale(path)
       if (Date.now() > deadline) {
         throw new AtoauthError(
@@ -97,33 +88,28 @@ async function acquire(path: string, notice: Notice): Promise<string> {
     }
   } finally {
     quiet()
-    await unlink(temp).catch(noop)
+    await unlink(temp).catch(() => {})
   }
 }
 
 async function takeOverIfStale(path: string): Promise<void> {
-  let text: string
-  let touched: number
-  try {
-    text = await readFile(path, 'utf8')
-    touched = (await stat(path)).mtimeMs
-  } catch {
-    return // released meanwhile: the next attempt will tell
-  }
-  if (Date.now() - touched <= STALE_AFTER_MS && !ownerIsGone(text)) return
+  const read = await Promise.all([readFile(path, 'utf8'), stat(path)]).catch(() => undefined)
+  if (!read) return // released meanwhile: the next attempt will tell
+  const [text, { mtimeMs }] = read
+  if (Date.now() - mtimeMs <= STALE_AFTER_MS && !ownerIsGone(text)) return
   // Another waiter may have taken it over, and made it its own, since we read it.
-  if ((await readFile(path, 'utf8').catch(() => '')) === text) await unlink(path).catch(noop)
+  await unlinkIfStill(path, text)
+}
+
+/** Removes the lock file if it still holds `owner`. */
+async function unlinkIfStill(path: string, owner: string): Promise<void> {
+  if ((await readFile(path, 'utf8').catch(() => '')) === owner) await unlink(path).catch(() => {})
 }
 
 /** Whether the owner's process has surely ended; an owner we cannot judge is not. */
 function ownerIsGone(text: string): boolean {
-  let owner: Owner
-  try {
-    owner = JSON.parse(text)
-  } catch {
-    return false
-  }
-  if (owner.host !== hostname() || !Number.isInteger(owner.pid)) return false
+  const owner = parseJson(text) as Owner | undefined
+  if (owner?.host !== hostname() || !Number.isInteger(owner.pid)) return false
   const start = processStart(owner.pid)
   if (start !== undefined) return start !== owner.start
   // No /proc (macOS, Windows): whether any process has that pid.
@@ -150,5 +136,3 @@ function processStart(pid: number): string | null | undefined {
     return existsSync('/proc/self/stat') ? null : undefined
   }
 }
-
-function noop() {}

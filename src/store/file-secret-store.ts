@@ -1,7 +1,7 @@
 // The opt-in plaintext store (--insecure-storage / ATOAUTH_STORE=file): one
 // 0600 file per account in a 0700 folder, each replaced atomically.
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomically } from './atomic-write.js'
 import type { SecretStore } from './secret-store.js'
@@ -15,17 +15,14 @@ export class FileSecretStore implements SecretStore {
   }
 
   async get(account: string): Promise<string | undefined> {
-    try {
-      return await readFile(this.#path(account), 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    return readFile(this.#path(account), 'utf8').catch((err) => {
+      if (err.code === 'ENOENT') return undefined
       throw err
-    }
+    })
   }
 
   async set(account: string, value: string): Promise<void> {
-    await mkdir(this.location, { recursive: true, mode: 0o700 })
-    await writeFileAtomically(this.#path(account), value, { mode: 0o600 })
+    await writeFileAtomically(this.#path(account), value)
   }
 
   async delete(account: string): Promise<void> {

@@ -23,11 +23,11 @@ export class KeychainSecretStore implements SecretStore {
 
   async get(account: string): Promise<string | undefined> {
     const stored = await this.#keyring.get(account)
-    const header = stored === undefined ? undefined : parseHeader(stored)
+    const header = parseHeader(stored)
     if (!header) return stored
     const chunks: string[] = []
-    for (let i = 0; i < header.count; i++) {
-      const chunk = await this.#keyring.get(chunkAccount(account, header.generation, i))
+    for (const chunkName of chunkAccounts(account, header)) {
+      const chunk = await this.#keyring.get(chunkName)
       if (chunk === undefined) throw corrupted(account)
       chunks.push(chunk)
     }
@@ -37,32 +37,31 @@ export class KeychainSecretStore implements SecretStore {
   }
 
   async set(account: string, value: string): Promise<void> {
-    const previous = await this.#readHeader(account)
+    const previous = parseHeader(await this.#keyring.get(account))
     const max = this.#keyring.maxValueLength
     if (value.length <= max && !value.startsWith(HEADER_PREFIX)) {
       await this.#keyring.set(account, value)
     } else {
-      const header: ChunkHeader = {
-        generation: randomBytes(4).toString('hex'),
-        count: Math.ceil(value.length / max),
-        digest: digest(value),
-      }
+      const generation = randomBytes(4).toString('hex')
+      const header = { generation, count: Math.ceil(value.length / max), digest: digest(value) }
       try {
-        for (let i = 0; i < header.count; i++) {
-          const chunk = value.slice(i * max, (i + 1) * max)
-          await this.#keyring.set(chunkAccount(account, header.generation, i), chunk)
+        for (const [i, chunkName] of [...chunkAccounts(account, header)].entries()) {
+          await this.#keyring.set(chunkName, value.slice(i * max, (i + 1) * max))
         }
       } catch (err) {
         await this.#deleteChunks(account, header)
         throw err
       }
-      await this.#keyring.set(account, formatHeader(header))
+      await this.#keyring.set(
+        account,
+        `${HEADER_PREFIX}${generation}:${header.count}:${header.digest}`,
+      )
     }
     if (previous) await this.#deleteChunks(account, previous)
   }
 
   async delete(account: string): Promise<void> {
-    const header = await this.#readHeader(account)
+    const header = parseHeader(await this.#keyring.get(account))
     if (header) await this.#deleteChunks(account, header)
     await this.#keyring.delete(account)
   }
@@ -72,47 +71,34 @@ export class KeychainSecretStore implements SecretStore {
     const value = randomBytes(16).toString('hex')
     await this.#keyring.set(account, value)
     try {
-      const readBack = await this.#keyring.get(account)
-      if (readBack !== value) {
-        throw new AtoauthError(
-          'keychain_unavailable',
-          `${this.location} did not return what was stored.`,
-          {
-            exitCode: ExitCode.storageUnavailable,
-          },
-        )
+      if ((await this.#keyring.get(account)) !== value) {
+        const message = `${this.location} did not return what was stored.`
+        throw new AtoauthError('keychain_unavailable', message, {
+          exitCode: ExitCode.storageUnavailable,
+        })
       }
     } finally {
       await this.#keyring.delete(account)
     }
   }
 
-  async #readHeader(account: string): Promise<ChunkHeader | undefined> {
-    const stored = await this.#keyring.get(account)
-    return stored === undefined ? undefined : parseHeader(stored)
-  }
-
   async #deleteChunks(account: string, header: ChunkHeader): Promise<void> {
-    for (let i = 0; i < header.count; i++) {
-      await this.#keyring.delete(chunkAccount(account, header.generation, i)).catch(() => {})
+    for (const chunkName of chunkAccounts(account, header)) {
+      await this.#keyring.delete(chunkName).catch(() => {})
     }
   }
 }
 
-function chunkAccount(account: string, generation: string, index: number): string {
-  return `${account}#${generation}.${index}`
+function* chunkAccounts(account: string, { generation, count }: ChunkHeader) {
+  for (let i = 0; i < count; i++) yield `${account}#${generation}.${i}`
 }
 
 function digest(value: string): string {
   return createHash('sha256').update(value).digest('base64url')
 }
 
-function formatHeader({ generation, count, digest }: ChunkHeader): string {
-  return `${HEADER_PREFIX}${generation}:${count}:${digest}`
-}
-
-function parseHeader(stored: string): ChunkHeader | undefined {
-  if (!stored.startsWith(HEADER_PREFIX)) return undefined
+function parseHeader(stored: string | undefined): ChunkHeader | undefined {
+  if (!stored?.startsWith(HEADER_PREFIX)) return undefined
   const [generation, count, digest] = stored.slice(HEADER_PREFIX.length).split(':')
   const n = Number(count)
   if (!generation || !digest || !Number.isInteger(n) || n < 1) return undefined

@@ -2,15 +2,14 @@
 // a Secret Service that never answers (a locked keyring waiting for a prompt
 // nobody sees) must fail the command, not hang it. A person at a terminal may
 // be typing the keyring's password, though: then a call gets two minutes, and
-// they are told what atoauth waits for. The calls run on libuv's
-// thread pool, so a stuck one leaves atoauth free to report it; atoauth then
-// leaves without waiting for that thread (process-exit.ts). Failures are
-// reported with their cause and its fix (keychain-trouble.ts), and never
-// fall back to another store.
+// they are told what atoauth waits for. The calls run on libuv's thread pool,
+// so a stuck one leaves atoauth free to report it; atoauth then leaves without
+// waiting for that thread (process-exit.ts). Failures are reported with their
+// cause and fix (keychain-trouble.ts), and never fall back to another store.
 import type { AsyncEntry } from '@napi-rs/keyring'
 import { StorageUnavailableError } from '../errors.js'
 import { trackNativeCall } from '../process-exit.js'
-import { diagnoseKeychainFailure } from './keychain-trouble.js'
+import { diagnoseKeychainFailure, KeyringCallTimeout } from './keychain-trouble.js'
 import { type Notice, noticeIfSlow, noticeOnStderr } from './notice.js'
 
 /** One keychain entry per account name, under a fixed service. */
@@ -38,54 +37,37 @@ export type KeyringWaitOptions = {
   notice?: Notice
 }
 
+const DESCRIPTIONS: Partial<Record<NodeJS.Platform, string>> = {
+  darwin: 'the macOS Keychain',
+  win32: 'the Windows Credential Manager',
+}
+
 /**
  * Windows Credential Manager caps a credential blob at 2560 bytes, and stores
  * a password as UTF-16: 1280 code units. Leave some room below that.
  */
 const WINDOWS_MAX_VALUE_LENGTH = 1200
 
-/** A keychain call that got no answer within its time limit. */
-export class KeyringCallTimeout extends Error {
-  readonly seconds: number
-
-  constructor(seconds: number) {
-    super(`no answer within ${seconds} s`)
-    this.name = 'KeyringCallTimeout'
-    this.seconds = seconds
-  }
-}
-
 export class NativeKeyring implements Keyring {
-  readonly description: string
-  readonly maxValueLength: number
+  readonly description = DESCRIPTIONS[process.platform] ?? 'the Secret Service keyring'
+  readonly maxValueLength =
+    process.platform === 'win32' ? WINDOWS_MAX_VALUE_LENGTH : Number.POSITIVE_INFINITY
   readonly #service: string
   readonly #timeoutMs: number
-  /** Says the unlock notice, once for this keyring; undefined when nobody can unlock. */
-  readonly #unlockNotice: Notice | undefined
+  /** Says the unlock notice; undefined when nobody can unlock, or once it was said. */
+  #unlockNotice: Notice | undefined
 
-  constructor(
-    service: string,
-    options: KeyringWaitOptions = {},
-    platform: NodeJS.Platform = process.platform,
-  ) {
+  constructor(service: string, options: KeyringWaitOptions = {}) {
     this.#service = service
     const interactive = options.interactive ?? Boolean(process.stdin.isTTY && process.stderr.isTTY)
     this.#timeoutMs = interactive ? INTERACTIVE_CALL_TIMEOUT_MS : CALL_TIMEOUT_MS
     const notice = options.notice ?? noticeOnStderr
-    let noticed = false
-    this.#unlockNotice = interactive
-      ? (message) => {
-          if (!noticed) notice(message)
-          noticed = true
-        }
-      : undefined
-    this.maxValueLength = platform === 'win32' ? WINDOWS_MAX_VALUE_LENGTH : Number.POSITIVE_INFINITY
-    this.description =
-      platform === 'darwin'
-        ? 'the macOS Keychain'
-        : platform === 'win32'
-          ? 'the Windows Credential Manager'
-          : 'the Secret Service keyring'
+    if (interactive) {
+      this.#unlockNotice = (message) => {
+        this.#unlockNotice = undefined
+        notice(message)
+      }
+    }
   }
 
   async get(account: string): Promise<string | undefined> {
@@ -101,25 +83,34 @@ export class NativeKeyring implements Keyring {
   }
 
   async #call<T>(account: string, operation: (entry: AsyncEntry) => Promise<T>): Promise<T> {
+    // Keychain calls run one after another: a keyring that hangs then holds
+    // one of libuv's four threads, not all of them (doctor reads several
+    // accounts at once, and its network checks need the others).
+    const call = lastCall.then(async () => {
+      // After a stuck call the keychain is not asked again: the next call
+      // would most likely wait behind the first.
+      if (stuck) throw stuck
+      const entry = await this.#entry(account)
+      const quiet = this.#unlockNotice && noticeIfSlow(this.#unlockNotice, UNLOCK_NOTICE)
+      let timer: NodeJS.Timeout | undefined
+      const timeLimit = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          stuck = new KeyringCallTimeout(this.#timeoutMs / 1000)
+          reject(stuck)
+        }, this.#timeoutMs)
+      })
+      return Promise.race([trackNativeCall(operation(entry)), timeLimit]).finally(() => {
+        clearTimeout(timer)
+        quiet?.()
+      })
+    })
+    lastCall = call.catch(() => {})
     try {
-      return await oneAtATime(async () => {
-        // After a stuck call the keychain is not asked again: the next call
-        // would most likely wait behind the first.
-        if (stuck) throw stuck
-        const entry = await this.#entry(account)
-        const quiet = this.#unlockNotice && noticeIfSlow(this.#unlockNotice, UNLOCK_NOTICE)
-        return withinTimeLimit(trackNativeCall(operation(entry)), this.#timeoutMs).finally(quiet)
-      })
+      return await call
     } catch (err) {
-      const trouble = diagnoseKeychainFailure(err, {
-        timedOut: err instanceof KeyringCallTimeout,
-        timeoutSeconds: this.#timeoutMs / 1000,
-      })
-      throw new StorageUnavailableError(`Cannot use ${this.description}: ${trouble.summary}.`, {
-        cause: err,
-        hint: trouble.hint,
-        reason: trouble.reason,
-      })
+      const { summary, ...trouble } = diagnoseKeychainFailure(err)
+      const message = `Cannot use ${this.description}: ${summary}.`
+      throw new StorageUnavailableError(message, { cause: err, ...trouble })
     }
   }
 
@@ -131,11 +122,7 @@ export class NativeKeyring implements Keyring {
       if (process.platform === 'linux' || process.platform === 'freebsd') {
         const { sessionBusAnswers } = await import('./session-bus.js')
         // Once per process: a silent bus stays silent, and fails every call.
-        busAnswers ??= sessionBusAnswers(
-          process.env,
-          CALL_TIMEOUT_MS,
-          () => new KeyringCallTimeout(CALL_TIMEOUT_MS / 1000),
-        )
+        busAnswers ??= sessionBusAnswers(process.env, CALL_TIMEOUT_MS)
         await busAnswers
       }
       const { AsyncEntry } = await import('@napi-rs/keyring')
@@ -161,26 +148,5 @@ let busAnswers: Promise<void> | undefined
 /** The call that did not come back in time, once there was one. */
 let stuck: KeyringCallTimeout | undefined
 
-/**
- * Keychain calls run one after another: a keyring that hangs then holds one
- * of libuv's four threads, not all of them (doctor reads several accounts at
- * once, and its network checks need the others).
- */
+/** The last keychain call started: the next one starts after it. */
 let lastCall: Promise<unknown> = Promise.resolve()
-
-function oneAtATime<T>(call: () => Promise<T>): Promise<T> {
-  const next = lastCall.then(call, call)
-  lastCall = next.catch(() => {})
-  return next
-}
-
-function withinTimeLimit<T>(call: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeLimit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      stuck = new KeyringCallTimeout(timeoutMs / 1000)
-      reject(stuck)
-    }, timeoutMs)
-  })
-  return Promise.race([call, timeLimit]).finally(() => clearTimeout(timer))
-}

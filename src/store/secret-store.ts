@@ -1,6 +1,5 @@
-// Where session secrets (refresh token, access token, DPoP private key) live.
-// Two implementations: the OS keychain (the default) and a 0600 file that the
-// user must opt into explicitly.
+// Where session secrets (refresh token, access token, DPoP private key) live:
+// the OS keychain (the default), or a 0600 file the user must opt into.
 import type { Settings, StoreKind } from '../settings.js'
 import type { KeyringWaitOptions } from './native-keyring.js'
 
@@ -15,9 +14,6 @@ export interface SecretStore {
   probe(): Promise<void>
 }
 
-/** The keychain service name every atoauth entry is filed under. */
-export const KEYCHAIN_SERVICE = 'atoauth'
-
 /** `keyring` says how a keychain call waits for a locked keyring (see NativeKeyring). */
 export async function openSecretStore(
   kind: StoreKind,
@@ -30,5 +26,6 @@ export async function openSecretStore(
   }
   const { KeychainSecretStore } = await import('./keychain-secret-store.js')
   const { NativeKeyring } = await import('./native-keyring.js')
-  return new KeychainSecretStore(new NativeKeyring(KEYCHAIN_SERVICE, keyring))
+  // Every atoauth entry is filed under the service name `atoauth`.
+  return new KeychainSecretStore(new NativeKeyring('atoauth', keyring))
 }

@@ -5,8 +5,10 @@
 import type { NodeSavedSession } from '@atproto/oauth-client-node'
 import { AtoauthError, ExitCode } from '../errors.js'
 import type { AccountIdentity } from './account-index.js'
+import { parseJson } from './parse-json.js'
+import { isSavedSession } from './session-store.js'
 
-export const SESSION_BLOB_VERSION = 1
+const SESSION_BLOB_VERSION = 1
 
 /** Who the account is (the same fields the account index keeps), and its saved session. */
 export type SessionBlob = AccountIdentity & {
@@ -15,18 +17,14 @@ export type SessionBlob = AccountIdentity & {
   session: NodeSavedSession
 }
 
+/** The account's identity alone, without any other field `account` has. */
+export function identityOf(account: AccountIdentity): AccountIdentity {
+  const { did, handle, pds, issuer, clientId, scope, loginAt } = account
+  return { did, handle, pds, issuer, clientId, scope, loginAt }
+}
+
 export function toSessionBlob(account: AccountIdentity, session: NodeSavedSession): SessionBlob {
-  return {
-    atoauthSession: SESSION_BLOB_VERSION,
-    did: account.did,
-    handle: account.handle,
-    pds: account.pds,
-    issuer: account.issuer,
-    clientId: account.clientId,
-    scope: account.scope,
-    loginAt: account.loginAt,
-    session,
-  }
+  return { atoauthSession: SESSION_BLOB_VERSION, ...identityOf(account), session }
 }
 
 export function formatSessionBlob(blob: SessionBlob): string {
@@ -35,35 +33,26 @@ export function formatSessionBlob(blob: SessionBlob): string {
 
 /** Parses and checks a blob; `origin` names where it came from, for the message. */
 export function parseSessionBlob(text: string, origin: string): SessionBlob {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    throw invalid(origin, 'it is not JSON')
-  }
-  if (typeof value !== 'object' || value === null || !('atoauthSession' in value)) {
+  const blob = parseJson(text) as (Partial<SessionBlob> & { atoauthSession: unknown }) | undefined
+  if (blob === undefined) throw invalid(origin, 'it is not JSON')
+  if (typeof blob !== 'object' || blob === null || !('atoauthSession' in blob)) {
     throw invalid(origin, 'it is not an atoauth session export')
   }
-  const blob = value as Partial<SessionBlob> & { atoauthSession: unknown }
   if (blob.atoauthSession !== SESSION_BLOB_VERSION) {
+    // Only a number is echoed: the document is a secret.
+    const version = typeof blob.atoauthSession === 'number' ? blob.atoauthSession : '(not a number)'
     throw invalid(
       origin,
-      // Only a number is echoed: the document is a secret.
-      `it has format version ${typeof blob.atoauthSession === 'number' ? blob.atoauthSession : '(not a number)'}, and this atoauth reads version ${SESSION_BLOB_VERSION}`,
+      `it has format version ${version}, and this atoauth reads version ${SESSION_BLOB_VERSION}`,
       'Upgrade atoauth, or export the session again with this version.',
     )
   }
-  for (const field of ['did', 'handle', 'pds', 'issuer', 'clientId', 'scope', 'loginAt'] as const) {
-    if (typeof blob[field] !== 'string' || blob[field] === '') {
+  for (const [field, value] of Object.entries(identityOf(blob as AccountIdentity))) {
+    if (typeof value !== 'string' || value === '') {
       throw invalid(origin, `the "${field}" field is missing`)
     }
   }
-  const session = blob.session
-  if (
-    typeof session?.dpopJwk !== 'object' ||
-    typeof session.tokenSet !== 'object' ||
-    session.tokenSet?.sub !== blob.did
-  ) {
+  if (!isSavedSession(blob.session) || blob.session.tokenSet.sub !== blob.did) {
     throw invalid(origin, 'the saved session is missing or belongs to another account')
   }
   return blob as SessionBlob

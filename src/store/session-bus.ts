@@ -7,9 +7,9 @@
 // atoauth opens the bus's socket itself and waits, bounded, for the answer to
 // the first step of the D-Bus handshake (AUTH). Any answer will do; the
 // keyring library then does the real work.
-import { isUtf8 } from 'node:buffer'
 import { createConnection } from 'node:net'
 import { join } from 'node:path'
+import { KeyringCallTimeout } from './keychain-trouble.js'
 
 /**
  * The unix sockets libdbus would try, in its order: those of the
@@ -23,15 +23,11 @@ export function sessionBusSockets(env: NodeJS.ProcessEnv): string[] {
   }
   const sockets: string[] = []
   for (const entry of address.split(';')) {
-    const colon = entry.indexOf(':')
-    if (entry.slice(0, colon) !== 'unix') continue
-    for (const pair of entry.slice(colon + 1).split(',')) {
-      const equals = pair.indexOf('=')
-      if (equals < 0) continue
-      const [key, value] = [pair.slice(0, equals), unescapeValue(pair.slice(equals + 1))]
-      if (value === undefined) continue
-      if (key === 'path') sockets.push(value)
-      if (key === 'abstract') sockets.push(`\0${value}`)
+    if (!entry.startsWith('unix:')) continue
+    for (const pair of entry.slice('unix:'.length).split(',')) {
+      const [, key, value] = /^(path|abstract)=(.*)$/s.exec(pair) ?? []
+      const path = value === undefined ? undefined : unescapeValue(value)
+      if (path !== undefined) sockets.push(key === 'abstract' ? `\0${path}` : path)
     }
   }
   return sockets
@@ -39,47 +35,38 @@ export function sessionBusSockets(env: NodeJS.ProcessEnv): string[] {
 
 /** D-Bus escapes bytes in values as %xx; undefined if they are not UTF-8 text. */
 function unescapeValue(value: string): string | undefined {
-  const bytes: number[] = []
-  for (let i = 0; i < value.length; i++) {
-    const hex = value[i] === '%' ? value.slice(i + 1, i + 3) : ''
-    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
-      bytes.push(Number.parseInt(hex, 16))
-      i += 2
-    } else {
-      bytes.push(...Buffer.from(value[i] as string, 'utf8'))
-    }
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return undefined
   }
-  const buffer = Buffer.from(bytes)
-  return isUtf8(buffer) ? buffer.toString('utf8') : undefined
 }
 
 /**
  * Resolves once a bus has answered AUTH, or when there is no socket it could
  * connect to (the library reports a missing bus itself, at once); rejects
- * with `onSilence()` if the one it connected to says nothing in `timeoutMs`.
+ * with a KeyringCallTimeout if the one it connected to says nothing in time.
  */
-export async function sessionBusAnswers(
-  env: NodeJS.ProcessEnv,
-  timeoutMs: number,
-  onSilence: () => Error,
-): Promise<void> {
+export async function sessionBusAnswers(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
   for (const socketPath of sessionBusSockets(env)) {
-    if (await answers(socketPath, timeoutMs, onSilence)) return
+    if (await answers(socketPath, timeoutMs)) return
   }
 }
 
 /** True if it answered, false if it could not be reached; rejects on silence. */
-function answers(socketPath: string, timeoutMs: number, onSilence: () => Error) {
+function answers(socketPath: string, timeoutMs: number) {
   return new Promise<boolean>((resolve, reject) => {
     const socket = createConnection({ path: socketPath })
     let connected = false
-    const done = (result: boolean | Error) => {
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new KeyringCallTimeout(timeoutMs / 1000))
+    }, timeoutMs)
+    const done = (answered: boolean) => {
       clearTimeout(timer)
       socket.destroy()
-      if (result instanceof Error) reject(result)
-      else resolve(result)
+      resolve(answered)
     }
-    const timer = setTimeout(() => done(onSilence()), timeoutMs)
     socket.on('connect', () => {
       connected = true
       const uid = String(process.getuid?.() ?? 0)

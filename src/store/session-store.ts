@@ -3,6 +3,7 @@
 // inside the cross-process lock, and must see what another process just wrote.
 import type { NodeSavedSession, NodeSavedSessionStore } from '@atproto/oauth-client-node'
 import { AtoauthError, ExitCode } from '../errors.js'
+import { parseJson } from './parse-json.js'
 import type { SecretStore } from './secret-store.js'
 
 export class SecretSessionStore implements NodeSavedSessionStore {
@@ -15,9 +16,9 @@ export class SecretSessionStore implements NodeSavedSessionStore {
   async get(did: string): Promise<NodeSavedSession | undefined> {
     const stored = await this.#secrets.get(did)
     if (stored === undefined) return undefined
-    const session = parseSavedSession(stored)
-    if (session) return session
-    // Not JSON.parse's message, nor a cause holding it: it quotes the secret.
+    const session = parseJson(stored)
+    if (isSavedSession(session)) return session
+    // Never JSON.parse's message, nor any part of the text: it is a secret.
     throw new AtoauthError(
       'session_unreadable',
       `The session for ${did} in ${this.#secrets.location} is damaged: it is not a saved session.`,
@@ -34,15 +35,13 @@ export class SecretSessionStore implements NodeSavedSessionStore {
   }
 }
 
-function parseSavedSession(text: string): NodeSavedSession | undefined {
-  let value: Partial<NodeSavedSession> | null
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  const isObject = (v: unknown) => typeof v === 'object' && v !== null
-  return isObject(value?.dpopJwk) && isObject(value?.tokenSet)
-    ? (value as NodeSavedSession)
-    : undefined
+/** Whether `value` has the shape of the OAuth client's saved session. */
+export function isSavedSession(value: unknown): value is NodeSavedSession {
+  const { dpopJwk, tokenSet } = (value ?? {}) as Partial<NodeSavedSession>
+  return (
+    typeof dpopJwk === 'object' &&
+    dpopJwk !== null &&
+    typeof tokenSet === 'object' &&
+    tokenSet !== null
+  )
 }

@@ -3,7 +3,7 @@
 // same three-level cause chain; test/e2e/keychain-trouble.test.ts provokes the
 // same situations end to end.
 import { describe, expect, it } from 'vitest'
-import { diagnoseKeychainFailure } from '../../src/store/keychain-trouble.ts'
+import { diagnoseKeychainFailure, KeyringCallTimeout } from '../../src/store/keychain-trouble.ts'
 
 /** An error shaped like the library's: "<kind>: <D-Bus error>" with its causes. */
 function keyringError(outer: string, inner: string, innermost?: string): Error {
@@ -19,12 +19,9 @@ function storageFailure(message: string): Error {
   return keyringError(`Couldn't access platform storage: ${message}`, message)
 }
 
-const diagnose = (err: unknown) =>
-  diagnoseKeychainFailure(err, { timedOut: false, timeoutSeconds: 3 })
-
 describe('diagnoseKeychainFailure', () => {
   it('DBUS_SESSION_BUS_ADDRESS unset (libdbus will not autolaunch a bus): no D-Bus', () => {
-    const trouble = diagnose(
+    const trouble = diagnoseKeychainFailure(
       dbusFailure(
         'Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead',
       ),
@@ -42,7 +39,7 @@ describe('diagnoseKeychainFailure', () => {
       'Failed to connect to socket /tmp/kt/nope: No such file or directory',
       'Failed to connect to socket /tmp/kt/stale: Connection refused',
     ]) {
-      const trouble = diagnose(dbusFailure(failure))
+      const trouble = diagnoseKeychainFailure(dbusFailure(failure))
       expect(trouble.reason).toBe('no_dbus')
       expect(trouble.summary).toContain(failure)
     }
@@ -54,7 +51,7 @@ describe('diagnoseKeychainFailure', () => {
       // dbus-broker's wording for the same D-Bus error (ServiceUnknown).
       'The name is not activatable',
     ]) {
-      const trouble = diagnose(dbusFailure(failure))
+      const trouble = diagnoseKeychainFailure(dbusFailure(failure))
       expect(trouble.reason).toBe('no_secret_service')
       expect(trouble.summary).toMatch(/no Secret Service/)
       expect(trouble.hint).toMatch(/gnome-keyring|KeePassXC/)
@@ -63,7 +60,9 @@ describe('diagnoseKeychainFailure', () => {
   })
 
   it('a locked keyring whose unlock prompt nobody can see: locked', () => {
-    const trouble = diagnose(storageFailure('Secret Service: unlock prompt was dismissed'))
+    const trouble = diagnoseKeychainFailure(
+      storageFailure('Secret Service: unlock prompt was dismissed'),
+    )
     expect(trouble.reason).toBe('locked')
     expect(trouble.summary).toMatch(/locked/)
     expect(trouble.hint).toMatch(/^Unlock the keyring/)
@@ -71,13 +70,13 @@ describe('diagnoseKeychainFailure', () => {
   })
 
   it('a keyring daemon with no default collection to store in: no default keyring', () => {
-    const trouble = diagnose(storageFailure('Secret Service: no result found'))
+    const trouble = diagnoseKeychainFailure(storageFailure('Secret Service: no result found'))
     expect(trouble.reason).toBe('no_default_keyring')
     expect(trouble.hint).toContain('--insecure-storage')
   })
 
   it('a Secret Service that holds the name but never replies: no answer', () => {
-    const trouble = diagnose(
+    const trouble = diagnoseKeychainFailure(
       dbusFailure(
         'Did not receive a reply. Possible causes include: the remote application did not send a reply, the message bus security policy blocked the reply, the reply timeout expired, or the network connection was broken.',
       ),
@@ -89,15 +88,14 @@ describe('diagnoseKeychainFailure', () => {
   })
 
   it("atoauth's own time limit: no answer within that many seconds", () => {
-    const reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError')
-    const trouble = diagnoseKeychainFailure(reason, { timedOut: true, timeoutSeconds: 3 })
+    const trouble = diagnoseKeychainFailure(new KeyringCallTimeout(3))
     expect(trouble.reason).toBe('no_answer')
     expect(trouble.summary).toMatch(/^no answer within 3 s/)
     expect(trouble.hint).toMatch(/unlock prompt/)
   })
 
   it('anything else keeps the raw cause, with the general fix', () => {
-    const trouble = diagnose(
+    const trouble = diagnoseKeychainFailure(
       new Error('Platform failure: something new', { cause: new Error('x') }),
     )
     expect(trouble.reason).toBe('other')
