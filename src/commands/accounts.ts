@@ -2,7 +2,6 @@
 // marked. Reads only the account index: no keychain, no network.
 import { Command } from 'commander'
 import type { Context } from '../context.js'
-import type { SessionStorage } from '../oauth/accounts.js'
 import type { CommandResult } from '../output.js'
 import { sessionLife } from '../session-lifetime.js'
 import type { Runner } from './runner.js'
@@ -14,7 +13,7 @@ export function accountsCommand(run: Runner): Command {
 }
 
 export async function runAccounts(ctx: Context): Promise<CommandResult> {
-  const listed = await listAccounts(ctx)
+  const listed = await ctx.accounts.list()
   const now = ctx.now()
   const accounts = listed.map(({ needsLogin, ...a }) => {
     const life = sessionLife({ loginAt: a.loginAt, needsLogin }, now)
@@ -39,34 +38,4 @@ export async function runAccounts(ctx: Context): Promise<CommandResult> {
           : `session ends ${a.sessionExpiresAt.slice(0, 10)}`),
     ),
   }
-}
-
-export type ListedAccount = {
-  did: string
-  handle: string
-  pds: string
-  store: SessionStorage
-  loginAt: string
-  default: boolean
-  needsLogin?: { since: string; reason: string }
-}
-
-/** Every account this machine acts for: the index, or the exported session alone. */
-export async function listAccounts(ctx: Context): Promise<ListedAccount[]> {
-  if (ctx.settings.exportedSession) {
-    // Every command uses the exported session: it is the only account there is.
-    const { account, storage } = await ctx.accounts.resolve()
-    const { did, handle, pds, loginAt } = account
-    return [{ did, handle, pds, store: storage, loginAt, default: true }]
-  }
-  const { accounts, defaultDid } = await ctx.accounts.list()
-  return accounts.map(({ did, handle, pds, store, loginAt, needsLogin }) => ({
-    did,
-    handle,
-    pds,
-    store,
-    loginAt,
-    default: did === defaultDid,
-    ...(needsLogin ? { needsLogin } : {}),
-  }))
 }

@@ -1,17 +1,13 @@
-// atoauth doctor: checks everything a login and the later commands depend on
-// — the secret store, the config dir, the account list, the client metadata
-// document, the clock, and each account's PDS and stored session — without
+// atoauth doctor: checks what a login and the later commands depend on, without
 // using (or refreshing) any session, and says what to fix.
 import { Command } from 'commander'
 import type { Context } from '../context.js'
-import type { Check, CheckStatus } from '../doctor/check.js'
+import type { Check } from '../doctor/check.js'
 import { ExitCode } from '../errors.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
 
-export type DoctorOptions = { clientId: string | undefined }
-
-const MARKS: Record<CheckStatus, string> = { ok: '✓', warn: '!', fail: '✗' }
+const MARKS = { ok: '✓', warn: '!', fail: '✗' }
 
 export function doctorCommand(run: Runner): Command {
   return new Command('doctor')
@@ -25,7 +21,10 @@ export function doctorCommand(run: Runner): Command {
     )
 }
 
-export async function runDoctor(options: DoctorOptions, ctx: Context): Promise<CommandResult> {
+export async function runDoctor(
+  options: { clientId?: string },
+  ctx: Context,
+): Promise<CommandResult> {
   const { runChecks } = await import('../doctor/run-checks.js')
   const checks = await runChecks(ctx, options.clientId ?? ctx.settings.clientId)
   const failed = checks.filter((c) => c.status === 'fail').length

@@ -33,7 +33,7 @@ export async function runLogout(options: LogoutOptions, ctx: Context): Promise<C
     )
   }
   const targets = options.all
-    ? (await ctx.accounts.list()).accounts.map((a) => a.did)
+    ? (await ctx.accounts.list()).map((a) => a.did)
     : [options.account ?? ctx.settings.account]
 
   const done: LoggedOut[] = []

@@ -5,9 +5,9 @@
 import { Command } from 'commander'
 import type { Context } from '../context.js'
 import { ExitCode } from '../errors.js'
+import type { ListedAccount } from '../oauth/accounts.js'
 import type { CommandResult } from '../output.js'
 import { formatDuration, type SessionLife, sessionLife } from '../session-lifetime.js'
-import { type ListedAccount, listAccounts } from './accounts.js'
 import type { Runner } from './runner.js'
 
 export function statusCommand(run: Runner): Command {
@@ -20,7 +20,7 @@ export function statusCommand(run: Runner): Command {
 
 export async function runStatus(ctx: Context): Promise<CommandResult> {
   const now = ctx.now()
-  const accounts = (await listAccounts(ctx)).map((account) => describe(account, now))
+  const accounts = (await ctx.accounts.list()).map((account) => describe(account, now))
   if (accounts.length === 0) {
     ctx.out.info('No account is logged in. Log in with: atoauth login <handle>')
   }

@@ -27,6 +27,12 @@ export type ResolvedAccount = {
 
 export type NeedsLogin = NonNullable<ResolvedAccount['needsLogin']>
 
+export type ListedAccount = Pick<AccountRecord, 'did' | 'handle' | 'pds' | 'loginAt'> & {
+  store: SessionStorage
+  default: boolean
+  needsLogin?: NeedsLogin
+}
+
 export class Accounts {
   readonly #settings: Settings
   readonly #warn: (message: string) => void
@@ -59,9 +65,18 @@ export class Accounts {
     }
   }
 
-  async list(): Promise<{ accounts: readonly AccountRecord[]; defaultDid: string | undefined }> {
+  /** Every account this machine acts for: the index, or the exported session alone. */
+  async list(): Promise<ListedAccount[]> {
+    if (this.#settings.exportedSession) {
+      const { account, storage } = await this.resolve()
+      const { did, handle, pds, loginAt } = account
+      return [{ did, handle, pds, loginAt, store: storage, default: true }]
+    }
     const index = await this.#index()
-    return { accounts: index.accounts, defaultDid: index.defaultDid }
+    return index.accounts.map(({ did, handle, pds, store, loginAt, needsLogin }) => ({
+      ...{ did, handle, pds, loginAt, store, default: did === index.defaultDid },
+      ...(needsLogin ? { needsLogin } : {}),
+    }))
   }
 
   /** A secret store, with a warning on stderr whenever it is the plaintext one. */

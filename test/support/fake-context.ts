@@ -77,7 +77,10 @@ export class FakeAccounts implements Pick<Accounts, keyof Accounts> {
     }
   }
   async list() {
-    return { accounts: this.records, defaultDid: this.defaultDid }
+    return this.records.map(({ issuer, clientId, scope, ...r }) => ({
+      ...r,
+      default: r.did === this.defaultDid,
+    }))
   }
   async openStore() {
     return this.secrets
