@@ -1,48 +1,31 @@
-// One line of the `doctor` report, and the guard that keeps every check
-// bounded in time: a check that throws or does not answer becomes a failed
-// line, never a crash or a hang of the whole report.
-
+// One line of the `doctor` report, and the deadline that bounds each check: a
+// check that throws or does not answer becomes a failed line, never a crash
+// or a hang of the whole report.
 import { startDeadline } from '../deadline.js'
 import { AtoauthError, describeCause } from '../errors.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail'
 
-export type Check = {
-  /** Stable, for scripts: `secret-store`, `config-dir`, `pds:<handle>`, … */
-  name: string
-  status: CheckStatus
-  /** One line saying what was found. */
-  detail: string
-  /** What to do about it; only when the status is not ok. */
-  hint?: string
-}
+/** `name` is stable for scripts (`pds:<handle>`, …); `hint` says what to do, when not ok. */
+export type Check = { name: string; status: CheckStatus; detail: string; hint?: string }
 
-export function ok(name: string, detail: string): Check {
-  return { name, status: 'ok', detail }
-}
+const verdict =
+  (status: CheckStatus) =>
+  (name: string, detail: string, hint?: string): Check => ({
+    name,
+    status,
+    detail,
+    ...(hint ? { hint } : {}),
+  })
+export const ok = verdict('ok')
+export const warn = verdict('warn')
+export const fail = verdict('fail')
 
-export function warn(name: string, detail: string, hint?: string): Check {
-  return { name, status: 'warn', detail, ...(hint ? { hint } : {}) }
-}
-
-export function fail(name: string, detail: string, hint?: string): Check {
-  return { name, status: 'fail', detail, ...(hint ? { hint } : {}) }
-}
-
-/** Runs one check with a deadline; see {@link withDeadline}. */
-export function bounded(
-  name: string,
-  limitMs: number,
-  cancel: AbortSignal,
-  check: (signal: AbortSignal) => Promise<Check>,
-): Promise<Check> {
-  return withDeadline(limitMs, cancel, check, (detail, hint) => fail(name, detail, hint))
-}
+export const hintOf = (err: unknown) => (err instanceof AtoauthError ? err.hint : undefined)
 
 /**
- * Runs `work` with a deadline. It gets a signal that aborts at the deadline
- * (or on Ctrl-C) to stop its own requests, and nobody waits for it past the
- * deadline either way. A throw or a timeout becomes `failed(detail, hint)`.
+ * Runs `work` with a signal that aborts at the deadline (or on Ctrl-C), and
+ * waits for it no longer than that. A throw or the deadline becomes `failed`.
  */
 export async function withDeadline<T>(
   limitMs: number,
@@ -50,24 +33,17 @@ export async function withDeadline<T>(
   work: (signal: AbortSignal) => Promise<T>,
   failed: (detail: string, hint?: string) => T,
 ): Promise<T> {
-  const deadline = startDeadline(limitMs, cancel)
-  const { signal } = deadline
-  const stopped = () =>
-    failed(deadline.expired ? `no answer within ${limitMs / 1000} s` : 'cancelled')
-  const timedOut = new Promise<T>((resolve) => {
-    signal.addEventListener('abort', () => resolve(stopped()), { once: true })
+  const { signal, clear } = startDeadline(limitMs, cancel)
+  // Settles on the abort itself, before any error the abort causes in `work`.
+  const stopped = new Promise<T>((resolve) => {
+    const stop = () => resolve(failed(describeCause(signal.reason)))
+    if (signal.aborted) stop()
+    else signal.addEventListener('abort', stop, { once: true })
   })
-  const done = Promise.resolve()
-    .then(() => work(signal))
-    .catch((err: unknown) =>
-      // An error caused by the abort says less than "no answer within".
-      signal.aborted
-        ? stopped()
-        : failed(describeCause(err), err instanceof AtoauthError ? err.hint : undefined),
-    )
+  const done = work(signal).catch((err: unknown) => failed(describeCause(err), hintOf(err)))
   try {
-    return await Promise.race([done, timedOut])
+    return await Promise.race([done, stopped])
   } finally {
-    deadline.clear()
+    clear()
   }
 }

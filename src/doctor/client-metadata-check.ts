@@ -1,61 +1,59 @@
-// Will an authorization server accept atoauth's client_id? Fetches the
-// client metadata document the way the reference server does (no redirect,
-// status 200, application/json, at most 512 kB, 10 s), validates it with
-// @atproto/oauth-types and atoauth's own requirements, and compares it with
-// what `atoauth client-metadata` generates for that URL.
+// Will an authorization server accept atoauth's client_id? Fetches the client
+// metadata document the way the reference server does (no redirect, status
+// 200, application/json, at most 512 kB, 10 s), validates it, and compares it
+// with what `atoauth client-metadata` generates for that URL.
 import { describeCause } from '../errors.js'
 import { DEFAULT_SCOPE, isLoopbackClientId } from '../oauth/client-id.js'
-import { type Check, fail, ok, warn } from './check.js'
+import {
+  assertDiscoverableClientId,
+  hostedClientMetadata,
+  validateHostedClientMetadata,
+} from '../oauth/client-metadata.js'
+import { type Check, fail, hintOf, ok, warn } from './check.js'
 import { type HttpProbe, httpGet } from './http-probe.js'
 
 const NAME = 'client-metadata'
 
-export type ClientMetadataProbe = { clientId: string; probe?: HttpProbe; check?: Check }
+/** The most an authorization server reads of a client metadata document. */
+const MAX_BYTES = 512 * 1024
 
-/** Fetches the document; `check` is set when there is nothing to fetch. */
+/** The document's fetch, or the verdict when there is nothing to fetch. */
 export async function fetchClientMetadata(
   clientId: string,
   signal: AbortSignal,
-): Promise<ClientMetadataProbe> {
+): Promise<HttpProbe | Check> {
   if (isLoopbackClientId(clientId)) {
-    return { clientId, check: ok(NAME, `${clientId} is the development client id: no document`) }
+    return ok(NAME, `${clientId} is the development client id: no document`)
   }
-  const { assertDiscoverableClientId } = await import('../oauth/client-metadata.js')
   try {
     assertDiscoverableClientId(clientId)
   } catch (err) {
-    return { clientId, check: fail(NAME, describeCause(err), (err as { hint?: string }).hint) }
+    return fail(NAME, describeCause(err), hintOf(err))
   }
-  return { clientId, probe: await httpGet(clientId, signal) }
+  return httpGet(clientId, signal)
 }
 
-export async function clientMetadataCheck({
-  clientId,
-  probe,
-  check,
-}: ClientMetadataProbe): Promise<Check> {
-  if (check || !probe) return check ?? fail(NAME, 'not fetched')
+export async function clientMetadataCheck(
+  clientId: string,
+  fetched: HttpProbe | Check,
+): Promise<Check> {
+  if ('status' in fetched) return fetched
+  const { answer } = fetched
   const publish = `Publish the output of: atoauth client-metadata --client-id ${clientId}`
-  const { answer } = probe
   if (!answer) {
     return fail(
       NAME,
-      `cannot fetch ${clientId}: ${describeCause(probe.error)}`,
+      `cannot fetch ${clientId}: ${describeCause(fetched.error)}`,
       'Check your network connection, and that the document is published at that URL (README: "Hosting your own client metadata").',
     )
   }
-  if (answer.status >= 300 && answer.status < 400) {
-    const location = answer.headers.get('location')
-    return fail(
-      NAME,
-      `${clientId} redirects (HTTP ${answer.status}${location ? ` to ${location}` : ''}); authorization servers do not follow redirects`,
-      'Serve the document at the client_id URL itself.',
-    )
+  const { status, headers, body } = answer
+  if (status !== 200) {
+    const to = headers.get('location')
+    const redirect = to ? `, a redirect to ${to}, which authorization servers do not follow` : ''
+    return fail(NAME, `${clientId} answered HTTP ${status}${redirect}`, publish)
   }
-  if (answer.status !== 200) {
-    return fail(NAME, `${clientId} answered HTTP ${answer.status}`, publish)
-  }
-  const contentType = answer.headers.get('content-type') ?? 'no content type'
+  const contentType = headers.get('content-type') ?? 'no content type'
   if (contentType.split(';')[0]?.trim().toLowerCase() !== 'application/json') {
     return fail(
       NAME,
@@ -63,60 +61,46 @@ export async function clientMetadataCheck({
       'Configure the web server to send content-type: application/json for it.',
     )
   }
-  if (answer.body === undefined) {
+  if (Buffer.byteLength(body) > MAX_BYTES) {
     return fail(NAME, `${clientId} is larger than 512 kB`, publish)
   }
-  let document: unknown
+  let document: Record<string, unknown>
   try {
-    document = JSON.parse(answer.body)
+    document = JSON.parse(body)
   } catch {
     return fail(NAME, `${clientId} is not JSON`, publish)
   }
-  const { hostedClientMetadata, validateHostedClientMetadata } = await import(
-    '../oauth/client-metadata.js'
-  )
   const problems = validateHostedClientMetadata(clientId, document, DEFAULT_SCOPE)
   if (problems.length > 0) {
     return fail(NAME, `${clientId} does not work for atoauth: ${problems.join('; ')}`, publish)
   }
   const differences = differencesFrom(hostedClientMetadata(clientId), document)
-  if (differences.length > 0) {
-    return warn(
-      NAME,
-      `${clientId} works, but differs from what atoauth generates: ${differences.join('; ')}`,
-      publish,
-    )
+  if (differences.length === 0) {
+    return ok(NAME, `${clientId} is valid and matches what atoauth generates`)
   }
-  return ok(NAME, `${clientId} is valid and matches what atoauth generates`)
+  const detail = `${clientId} works, but differs from what atoauth generates`
+  return warn(NAME, `${detail}: ${differences.join('; ')}`, publish)
 }
 
 /**
  * What a valid document lacks compared with the generated one: e.g. scopes
  * that `login --scope` may ask for and the server would then refuse.
  */
-function differencesFrom(generated: Record<string, unknown>, document: unknown): string[] {
-  const doc = document as Record<string, unknown>
-  const differences: string[] = []
-  for (const [key, expected] of Object.entries(generated)) {
-    // Names and links are the publisher's own.
-    if (key === 'client_name' || key === 'client_uri') continue
-    const actual = doc[key]
+function differencesFrom(generated: object, document: Record<string, unknown>): string[] {
+  // Names and links are the publisher's own; arrays compare as sets.
+  const comparable = (v: unknown) => JSON.stringify(Array.isArray(v) ? [...new Set(v)].sort() : v)
+  return Object.entries(generated).flatMap(([key, expected]): string[] => {
+    const actual = document[key]
+    if (key === 'client_name' || key === 'client_uri') return []
     if (key === 'scope') {
-      const declared = new Set(String(actual ?? '').split(' '))
+      const declared = String(actual ?? '').split(' ')
       const missing = String(expected)
         .split(' ')
-        .filter((s) => !declared.has(s))
-      if (missing.length > 0) differences.push(`scope lacks ${missing.join(' ')}`)
-    } else if (actual === undefined) {
-      differences.push(`${key} is missing`)
-    } else if (JSON.stringify(normalized(actual)) !== JSON.stringify(normalized(expected))) {
-      differences.push(`${key} is ${JSON.stringify(actual)}, not ${JSON.stringify(expected)}`)
+        .filter((s) => !declared.includes(s))
+      return missing.length > 0 ? [`scope lacks ${missing.join(' ')}`] : []
     }
-  }
-  return differences
-}
-
-/** Arrays compare as sets. */
-function normalized(value: unknown): unknown {
-  return Array.isArray(value) ? [...new Set(value.map(String))].sort() : value
+    if (actual === undefined) return [`${key} is missing`]
+    if (comparable(actual) === comparable(expected)) return []
+    return [`${key} is ${JSON.stringify(actual)}, not ${JSON.stringify(expected)}`]
+  })
 }

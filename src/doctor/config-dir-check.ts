@@ -1,20 +1,15 @@
 // The config dir holds the account list, the refresh locks and (opt-in) the
 // plaintext sessions: atoauth must be able to write it, and nobody else should
-// be able to read it, let alone change it (a replaced accounts.json or lock
-// file would mislead every command).
+// read it, let alone change it (a replaced accounts.json or lock file would
+// mislead every command).
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { Settings } from '../settings.js'
 import { type Check, fail, ok, warn } from './check.js'
 
 const NAME = 'config-dir'
 
-export async function configDirCheck(
-  settings: Settings,
-  platform: NodeJS.Platform = process.platform,
-): Promise<Check> {
-  const dir = settings.configDir
+export async function configDirCheck(dir: string): Promise<Check> {
   const found = await stat(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined
     throw err
@@ -35,25 +30,20 @@ export async function configDirCheck(
     )
   }
   // Windows has no such mode bits: its ACLs are out of scope here.
-  if (platform === 'win32') return ok(NAME, `${dir} is writable`)
+  if (process.platform === 'win32') return ok(NAME, `${dir} is writable`)
   const mode = (found.mode & 0o777).toString(8).padStart(3, '0')
   const fix = `chmod 700 ${dir}`
-  if ((found.mode & 0o022) !== 0) {
+  if (found.mode & 0o022) {
     return fail(NAME, `${dir} has mode ${mode}: other users can change the files in it`, fix)
   }
-  if ((found.mode & 0o077) !== 0) {
-    return warn(NAME, `${dir} has mode ${mode}: other users can read it`, fix)
-  }
+  if (found.mode & 0o077) return warn(NAME, `${dir} has mode ${mode}: other users can read it`, fix)
   return ok(NAME, `${dir} is writable, mode ${mode}`)
 }
 
 /** The first login creates the directory (mode 700): it only has to be creatable. */
 async function missingDirCheck(dir: string): Promise<Check> {
   let parent = dirname(dir)
-  for (;;) {
-    const found = await stat(parent).catch(() => undefined)
-    if (found) break
-    if (dirname(parent) === parent) break
+  while (!(await stat(parent).catch(() => undefined)) && dirname(parent) !== parent) {
     parent = dirname(parent)
   }
   if (await isWritable(parent)) {
@@ -66,7 +56,7 @@ async function missingDirCheck(dir: string): Promise<Check> {
   )
 }
 
-async function isWritable(dir: string): Promise<boolean> {
+function isWritable(dir: string): Promise<boolean> {
   return access(dir, constants.W_OK | constants.X_OK).then(
     () => true,
     () => false,

@@ -1,10 +1,9 @@
 // Can new sessions be stored? Writes, reads back and deletes a probe entry in
-// the store a login would use now: the OS keychain, or the plaintext file
-// store when the person opted into it.
+// the store a login would use now: the OS keychain, or the opted-in plaintext files.
 import { describeCause, StorageUnavailableError } from '../errors.js'
 import type { Settings } from '../settings.js'
 import { openSecretStore } from '../store/secret-store.js'
-import { type Check, fail, ok, warn } from './check.js'
+import { type Check, fail, hintOf, ok, warn } from './check.js'
 
 const NAME = 'secret-store'
 
@@ -14,19 +13,15 @@ export async function secretStoreCheck(settings: Settings): Promise<Check> {
     await store.probe()
   } catch (err) {
     const reason = describeCause(err)
-    if (store.kind === 'keychain' && settings.exportedSession) {
-      // Commands use the exported session, not the keychain; only a login would fail.
-      return warn(
-        NAME,
-        `${reason} (commands use the exported session meanwhile; login needs the keychain)`,
-        new StorageUnavailableError(reason).hint,
-      )
+    if (store.kind === 'file') {
+      const hint = `Make ${store.location} writable by you, or set ATOAUTH_CONFIG_DIR to a directory that is.`
+      return fail(NAME, reason, hint)
     }
-    const hint =
-      store.kind === 'keychain'
-        ? new StorageUnavailableError(reason).hint
-        : `Make ${store.location} writable by you, or set ATOAUTH_CONFIG_DIR to a directory that is.`
-    return fail(NAME, reason, hint)
+    const hint = hintOf(err) ?? new StorageUnavailableError(reason).hint
+    // Commands use the exported session, not the keychain: only a login would fail.
+    if (!settings.exportedSession) return fail(NAME, reason, hint)
+    const meanwhile = 'commands use the exported session meanwhile; login needs the keychain'
+    return warn(NAME, `${reason} (${meanwhile})`, hint)
   }
   if (store.kind === 'file') {
     return warn(
