@@ -166,21 +166,18 @@ async function keepOrRevoke(
 
 /** Why the new session could not be kept; it was revoked at the server. */
 function notKept(err: unknown): AtoauthError {
+  const { code, message, hint, exitCode, details } =
+    err instanceof AtoauthError
+      ? err
+      : new AtoauthError('store_failed', `Could not save the session: ${describeCause(err)}`, {
+          exitCode: ExitCode.storageUnavailable,
+        })
   const revoked = 'The new session was revoked at the server; nothing was kept.'
-  if (err instanceof AtoauthError) {
-    return new AtoauthError(err.code, `${err.message.replace(/\.?$/, '.')} ${revoked}`, {
-      hint: err.hint,
-      exitCode: err.exitCode,
-      details: err.details,
-    })
-  }
-  return new AtoauthError(
-    'store_failed',
-    `Could not save the session: ${describeCause(err)}. ${revoked}`,
-    {
-      exitCode: ExitCode.storageUnavailable,
-    },
-  )
+  return new AtoauthError(code, `${message.replace(/\.?$/, '.')} ${revoked}`, {
+    hint,
+    exitCode,
+    details,
+  })
 }
 
 /** Turns what can go wrong during a login into a message a person can act on. */

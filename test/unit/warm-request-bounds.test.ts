@@ -2,7 +2,6 @@
 // WARM_REQUEST_TIMEOUT_MS for a server: past either, a clear network failure
 // (exit 4) that names the server. Each bound is tested at its very edge, so
 // that the constant is the one in force.
-import { generateKeyPairSync } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdtempSync } from 'node:fs'
 import { createServer, type RequestListener, type Server } from 'node:http'
@@ -13,11 +12,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AtoauthError, CancelledError, ExitCode } from '../../src/errors.ts'
 import {
   MAX_RESPONSE_BYTES,
-  type SavedSession,
   WARM_REQUEST_TIMEOUT_MS,
   warmRequest,
 } from '../../src/oauth/warm-request.ts'
 import { resolveSettings } from '../../src/settings.ts'
+import { savedSession } from '../support/saved-session.ts'
 
 const servers: Server[] = []
 afterEach(async () => {
@@ -38,18 +37,7 @@ async function serve(handler: RequestListener): Promise<string> {
 
 /** A GET through the warm path with a valid session for `aud`; what it ends with. */
 function warmGet(aud: string, signal = new AbortController().signal) {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const saved: SavedSession = {
-    dpopJwk: privateKey.export({ format: 'jwk' }) as SavedSession['dpopJwk'],
-    tokenSet: {
-      aud,
-      sub: 'did:plc:alice',
-      scope: 'atproto',
-      token_type: 'DPoP',
-      access_token: 'token',
-      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-    },
-  }
+  const saved = savedSession(aud)
   const cacheDir = mkdtempSync(join(tmpdir(), 'atoauth-bounds-'))
   const settings = resolveSettings({}, { ATOAUTH_CACHE_DIR: cacheDir })
   return warmRequest(settings, saved, { method: 'GET', path: '/xrpc/x' }, signal).catch(

@@ -1,6 +1,6 @@
 // The warm path's DPoP-signed request, against a small server that checks the
 // proof the way a resource server does (RFC 9449 §4.3).
-import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto'
+import { createHash, createPublicKey, verify } from 'node:crypto'
 import { mkdtemp } from 'node:fs/promises'
 import { createServer, globalAgent, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -12,8 +12,7 @@ import { type SavedSession, warmRequest } from '../../src/oauth/warm-request.ts'
 import { resolveSettings, type Settings } from '../../src/settings.ts'
 import { openOAuthCache } from '../../src/store/disk-cache.ts'
 import { VERSION } from '../../src/version.ts'
-
-const ACCESS_TOKEN = 'the-access-token'
+import { ACCESS_TOKEN, savedSession } from '../support/saved-session.ts'
 
 type Seen = {
   method: string
@@ -87,21 +86,6 @@ async function listen(server: Server): Promise<string> {
   servers.push(server)
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
-}
-
-function savedSession(aud: string, expiresInMs = 3_600_000, namedCurve = 'P-256'): SavedSession {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve })
-  return {
-    dpopJwk: privateKey.export({ format: 'jwk' }) as SavedSession['dpopJwk'],
-    tokenSet: {
-      aud,
-      sub: 'did:plc:alice',
-      scope: 'atproto',
-      token_type: 'DPoP',
-      access_token: ACCESS_TOKEN,
-      expires_at: new Date(Date.now() + expiresInMs).toISOString(),
-    },
-  }
 }
 
 async function setup(options: { nonce: string; status?: number }) {
