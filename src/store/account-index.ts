@@ -27,21 +27,25 @@ export type AccountRecord = {
 /** An account without where its secrets live (an exported session has no index entry). */
 export type AccountIdentity = Omit<AccountRecord, 'store' | 'needsLogin'>
 
-type AccountIndexFile = {
-  version: 1
-  defaultDid?: string
-  accounts: AccountRecord[]
+/** The account's identity alone, without any other field `account` has. */
+export function identityOf(account: AccountIdentity): AccountIdentity {
+  const { did, handle, pds, issuer, clientId, scope, loginAt } = account
+  return { did, handle, pds, issuer, clientId, scope, loginAt }
 }
+
+type AccountIndexFile = { version: 1; defaultDid?: string; accounts: AccountRecord[] }
 
 const FILE_NAME = 'accounts.json'
 
 export class AccountIndex {
   readonly path: string
-  #data: AccountIndexFile
+  accounts: AccountRecord[]
+  defaultDid: string | undefined
 
   private constructor(path: string, data: AccountIndexFile) {
     this.path = path
-    this.#data = data
+    this.accounts = data.accounts
+    this.defaultDid = data.defaultDid
   }
 
   static async load(configDir: string): Promise<AccountIndex> {
@@ -51,31 +55,18 @@ export class AccountIndex {
       throw err
     })
     const data = parseJson(text) as AccountIndexFile | undefined
-    if (data === undefined) {
-      throw new AtoauthError('config_corrupt', `${path} is not valid JSON.`, {
-        hint: 'Fix or delete the file, then log in again.',
-      })
-    }
-    if (data?.version !== 1 || !Array.isArray(data.accounts)) {
-      throw new AtoauthError('config_corrupt', `${path} has an unknown format.`, {
-        hint: 'It may have been written by a newer atoauth: upgrade, or delete the file and log in again.',
-      })
-    }
-    return new AccountIndex(path, data)
+    if (data?.version === 1 && Array.isArray(data.accounts)) return new AccountIndex(path, data)
+    throw data === undefined
+      ? new AtoauthError('config_corrupt', `${path} is not valid JSON.`, {
+          hint: 'Fix or delete the file, then log in again.',
+        })
+      : new AtoauthError('config_corrupt', `${path} has an unknown format.`, {
+          hint: 'It may have been written by a newer atoauth: upgrade, or delete the file and log in again.',
+        })
   }
 
-  get accounts(): readonly AccountRecord[] {
-    return this.#data.accounts
-  }
-
-  get defaultDid(): string | undefined {
-    return this.#data.defaultDid
-  }
-
-  /**
-   * Loads the index, lets `change` modify it and saves it, all under a
-   * cross-process lock: two logins finishing at once must not drop each other.
-   */
+  // Load, change and save under a cross-process lock: two logins finishing at
+  // once must not drop each other.
   static async update<T>(
     configDir: string,
     change: (index: AccountIndex) => T | Promise<T>,
@@ -83,48 +74,47 @@ export class AccountIndex {
     return createFileLock(configDir)(FILE_NAME, async () => {
       const index = await AccountIndex.load(configDir)
       const result = await change(index)
-      await writeFileAtomically(index.path, `${JSON.stringify(index.#data, null, 2)}\n`)
+      const { defaultDid, accounts } = index
+      const data: AccountIndexFile = { version: 1, defaultDid, accounts }
+      await writeFileAtomically(index.path, `${JSON.stringify(data, null, 2)}\n`)
       return result
     })
   }
 
   /** The account named by handle or DID, or the default one. */
   resolve(handleOrDid: string | undefined): AccountRecord {
-    if (handleOrDid === undefined) {
-      const record = this.#data.accounts.find((a) => a.did === this.#data.defaultDid)
-      if (!record) throw new NotLoggedInError()
-      return record
-    }
-    const record = this.#data.accounts.find((a) => isAccount(a, handleOrDid))
-    if (!record) {
-      throw new NotLoggedInError(
-        `No account ${handleOrDid} is logged in.`,
-        `Log in with: atoauth login ${handleOrDid}`,
-      )
-    }
-    return record
+    const record = this.accounts.find((a) =>
+      handleOrDid === undefined ? a.did === this.defaultDid : isAccount(a, handleOrDid),
+    )
+    if (record) return record
+    throw handleOrDid === undefined
+      ? new NotLoggedInError()
+      : new NotLoggedInError(
+          `No account ${handleOrDid} is logged in.`,
+          `Log in with: atoauth login ${handleOrDid}`,
+        )
   }
 
   upsert(record: AccountRecord, options: { makeDefault: boolean }): void {
-    const at = this.#data.accounts.findIndex((a) => a.did === record.did)
-    if (at === -1) this.#data.accounts.push(record)
-    else this.#data.accounts[at] = record
-    if (options.makeDefault || !this.#data.defaultDid) this.#data.defaultDid = record.did
+    const at = this.accounts.findIndex((a) => a.did === record.did)
+    if (at === -1) this.accounts.push(record)
+    else this.accounts[at] = record
+    if (options.makeDefault || !this.defaultDid) this.defaultDid = record.did
   }
 
   /** Records that the account's session has ended; a new login (upsert) clears it. */
   markNeedsLogin(did: string, needsLogin: { since: string; reason: string }): void {
-    const record = this.#data.accounts.find((a) => a.did === did)
+    const record = this.accounts.find((a) => a.did === did)
     if (record) record.needsLogin = needsLogin
   }
 
   setDefault(did: string): void {
-    this.#data.defaultDid = did
+    this.defaultDid = did
   }
 
   remove(did: string): void {
-    this.#data.accounts = this.#data.accounts.filter((a) => a.did !== did)
-    if (this.#data.defaultDid === did) this.#data.defaultDid = this.#data.accounts[0]?.did
+    this.accounts = this.accounts.filter((a) => a.did !== did)
+    if (this.defaultDid === did) this.defaultDid = this.accounts[0]?.did
   }
 }
 

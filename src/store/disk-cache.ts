@@ -1,14 +1,9 @@
-// The OAuth client's caches (authorization-server and protected-resource
-// metadata, DPoP nonces) live in memory by default, so every fresh atoauth
-// process would pay their round trips again before its real request. These
-// keep them in small JSON files under the cache dir, each entry with an
-// expiry. Nothing in them is secret.
-//
-// Concurrent processes may write the same file: each write replaces it
-// atomically, so a reader sees one whole version; an entry lost to a
-// concurrent write is only a cache miss. A stale entry costs what a miss
-// costs: the server answers a stale nonce with a fresh one (the client
-// retries), and expired metadata is fetched again.
+// The OAuth client's caches (server metadata, DPoP nonces), kept between
+// processes so that a fresh one does not pay their round trips again: small
+// JSON files under the cache dir, nothing secret, each entry with an expiry.
+// A write replaces the file atomically; an entry lost to a concurrent write,
+// or a stale one, costs only what a miss costs (a stale nonce is answered
+// with a fresh one, which the client retries with).
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomically } from './atomic-write.js'
@@ -36,15 +31,11 @@ export class DiskCache<V extends NonNullable<unknown> | null> {
   }
 
   async set(key: string, value: V): Promise<void> {
-    await this.#update((entries) => {
-      entries[key] = { value, expiresAt: this.#now() + this.#ttlMs }
-    })
+    await this.#write(key, { value, expiresAt: this.#now() + this.#ttlMs })
   }
 
   async del(key: string): Promise<void> {
-    await this.#update((entries) => {
-      delete entries[key]
-    })
+    await this.#write(key, undefined)
   }
 
   /** Read once per process: the file is small, and other processes only add to it. */
@@ -60,9 +51,10 @@ export class DiskCache<V extends NonNullable<unknown> | null> {
     return this.#loaded
   }
 
-  async #update(change: (entries: Record<string, Entry>) => void): Promise<void> {
+  async #write(key: string, entry: Entry | undefined): Promise<void> {
     const entries = await this.#entries()
-    change(entries)
+    if (entry) entries[key] = entry
+    else delete entries[key]
     const now = this.#now()
     for (const [key, entry] of Object.entries(entries)) {
       if (entry.expiresAt <= now) delete entries[key]
@@ -76,13 +68,9 @@ export class DiskCache<V extends NonNullable<unknown> | null> {
 
 const MINUTE = 60_000
 
-/**
- * The OAuth client's caches kept on disk: their files and how long an entry
- * lives. Nonces rotate on the server every few minutes; server metadata
- * changes rarely, but a change must be picked up within minutes. (Handles and
- * DID documents stay in memory: a handle that did not resolve must not stay
- * unresolvable.) whoami's warm path shares the nonce cache with the client.
- */
+// Nonces rotate every few minutes; server metadata rarely, but a change must be
+// seen within minutes. (Handles and DID documents stay in memory: a handle that
+// did not resolve must not stay unresolvable.)
 const OAUTH_CACHES = {
   dpopNonces: { file: 'dpop-nonces', ttlMs: 2 * MINUTE },
   authorizationServers: { file: 'authorization-servers', ttlMs: 15 * MINUTE },

@@ -1,26 +1,17 @@
-// The session store for a session handed over from outside — ATOAUTH_SESSION
-// (the exported blob) or ATOAUTH_SESSION_FILE (a file holding it) — used
-// instead of the keychain and the account index.
-//
-// Refresh tokens are single-use. When a refresh rotates the tokens:
-// - a file is rewritten atomically (temp file + rename, 0600), so the next
-//   command, or the next CI run that restores the file, has the fresh tokens;
-// - an environment variable cannot be rewritten: its value is now stale, and
-//   the person is told so (replaying the spent token would end the session).
+// The store of a session handed over in ATOAUTH_SESSION (the exported blob) or
+// ATOAUTH_SESSION_FILE (a file holding it), instead of the keychain and the
+// account index. Refresh tokens are single-use: when a refresh rotates them,
+// the file is rewritten atomically, so the next command or CI run has them;
+// a variable cannot be, and the person is told that its value is now stale.
 import { constants } from 'node:fs'
 import { access, readFile, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { NodeSavedSession, NodeSavedSessionStore } from '@atproto/oauth-client-node'
 import { AtoauthError, describeCause, ExitCode, NotLoggedInError } from '../errors.js'
 import type { ExportedSessionSource } from '../settings.js'
-import type { AccountIdentity } from './account-index.js'
+import { type AccountIdentity, identityOf } from './account-index.js'
 import { writeFileAtomically } from './atomic-write.js'
-import {
-  formatSessionBlob,
-  identityOf,
-  parseSessionBlob,
-  type SessionBlob,
-} from './session-blob.js'
+import { formatSessionBlob, parseSessionBlob, type SessionBlob } from './session-blob.js'
 
 /** `warn` says something to the person (stderr). */
 type Events = { warn(message: string): void }
@@ -113,11 +104,8 @@ async function readBlobFile(path: string): Promise<SessionBlob> {
   return parseSessionBlob(text, `ATOAUTH_SESSION_FILE (${path})`)
 }
 
-/**
- * The file is replaced (temp file + rename in its directory) when the tokens
- * rotate. If that failed, the OAuth client would revoke the session it cannot
- * keep: find out first.
- */
+// The file is replaced (temp file + rename in its directory) when the tokens
+// rotate; if that failed, the client would revoke the session: find out first.
 async function checkFileIsUsable(path: string, events: Events): Promise<void> {
   await access(dirname(path), constants.W_OK).catch(() => {
     throw new AtoauthError(

@@ -1,19 +1,13 @@
-// The cross-process lock handed to the OAuth client as its `requestLock`, and
-// taken around every change of the account index. Refresh tokens are
-// single-use and a replayed one revokes the whole session, so the lock is
-// never taken from a live holder: one stopped with Ctrl-Z just after its
-// refresh reached the server must still hold it when it resumes.
-//
-// The lock is a file that appears with its owner already in it (written to a
-// temp file, then hard-linked to the lock's name, which fails if that exists).
-// A waiter takes it over only when
-// - the owner's process is gone: same host, and no running process with that
-//   pid and start time (pids are reused); this frees a lock at once after a
-//   kill -9; or
-// - nobody touched it for STALE_AFTER_MS: a live holder touches it every
-//   TOUCH_EVERY_MS, so only a holder stopped for minutes, or one on another
-//   machine sharing the config dir, loses it this way.
-// (proper-lockfile judges by mtime alone, which cannot tell stopped from dead.)
+// The cross-process lock: the OAuth client's `requestLock`, and taken around
+// every change of the account index. A replayed refresh token revokes the
+// whole session, so the lock is never taken from a live holder (one stopped
+// with Ctrl-Z after its refresh reached the server must still hold it). The
+// lock file appears with its owner in it (temp file hard-linked to its name).
+// A waiter takes it over only when the owner's process is gone (same host, no
+// process with that pid and start time: at once after a kill -9), or when it
+// went untouched for STALE_AFTER_MS (a live holder touches it every
+// TOUCH_EVERY_MS). proper-lockfile judges by mtime alone: it cannot tell
+// stopped from dead.
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { link, mkdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises'
@@ -27,11 +21,7 @@ import { parseJson } from './parse-json.js'
 /** A lock nobody touched for this long is taken over, its holder alive or not. */
 export const STALE_AFTER_MS = 120_000
 export const TOUCH_EVERY_MS = 10_000
-/**
- * How long a waiter waits: long enough to see a stopped holder's lock go
- * stale (STALE_AFTER_MS plus a touch), far more than a refresh takes (the
- * client aborts one after 30 s), and at least the 60 s a person would wait.
- */
+/** A waiter sees a stopped holder's lock go stale; a refresh takes at most 30 s. */
 export const MAX_WAIT_MS = 150_000
 
 export const WAITING_NOTICE = 'waiting for another atoauth process to release its lock…'
@@ -121,11 +111,8 @@ function ownerIsGone(text: string): boolean {
   }
 }
 
-/**
- * A running process's start time (field 22 of /proc/<pid>/stat, clock ticks
- * after boot); null if no such process runs (a zombie has ended); undefined
- * where there is no /proc to ask.
- */
+// A process's start time (/proc/<pid>/stat field 22): null if it is not running
+// (a zombie has ended), undefined where there is no /proc to ask.
 function processStart(pid: number): string | null | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')

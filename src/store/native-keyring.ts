@@ -1,11 +1,9 @@
-// The OS keychain through @napi-rs/keyring, with every call bounded in time:
-// a Secret Service that never answers (a locked keyring waiting for a prompt
-// nobody sees) must fail the command, not hang it. A person at a terminal may
-// be typing the keyring's password, though: then a call gets two minutes, and
-// they are told what atoauth waits for. The calls run on libuv's thread pool,
-// so a stuck one leaves atoauth free to report it; atoauth then leaves without
-// waiting for that thread (process-exit.ts). Failures are reported with their
-// cause and fix (keychain-trouble.ts), and never fall back to another store.
+// The OS keychain through @napi-rs/keyring, every call bounded in time: a
+// keyring that never answers (locked, its prompt unseen) must fail the command,
+// not hang it; a person at a terminal may be typing its password, though, and
+// gets two minutes. A stuck call holds a libuv thread, not atoauth, which then
+// leaves without waiting for it (process-exit.ts). Failures say their cause and
+// fix (keychain-trouble.ts), and never fall back to another store.
 import type { AsyncEntry } from '@napi-rs/keyring'
 import { StorageUnavailableError } from '../errors.js'
 import { trackNativeCall } from '../process-exit.js'
@@ -13,14 +11,7 @@ import { diagnoseKeychainFailure, KeyringCallTimeout } from './keychain-trouble.
 import { type Notice, noticeIfSlow, noticeOnStderr } from './notice.js'
 
 /** One keychain entry per account name, under a fixed service. */
-export interface Keyring {
-  readonly description: string
-  /** The longest value one entry can hold, in UTF-16 code units. */
-  readonly maxValueLength: number
-  get(account: string): Promise<string | undefined>
-  set(account: string, value: string): Promise<void>
-  delete(account: string): Promise<void>
-}
+export type Keyring = Pick<NativeKeyring, keyof NativeKeyring>
 
 /** The bound on a call nobody can answer an unlock prompt for (no terminal). */
 export const CALL_TIMEOUT_MS = 3_000
@@ -42,16 +33,11 @@ const DESCRIPTIONS: Partial<Record<NodeJS.Platform, string>> = {
   win32: 'the Windows Credential Manager',
 }
 
-/**
- * Windows Credential Manager caps a credential blob at 2560 bytes, and stores
- * a password as UTF-16: 1280 code units. Leave some room below that.
- */
-const WINDOWS_MAX_VALUE_LENGTH = 1200
-
-export class NativeKeyring implements Keyring {
+export class NativeKeyring {
   readonly description = DESCRIPTIONS[process.platform] ?? 'the Secret Service keyring'
-  readonly maxValueLength =
-    process.platform === 'win32' ? WINDOWS_MAX_VALUE_LENGTH : Number.POSITIVE_INFINITY
+  // The longest value one entry holds, in UTF-16 code units. Windows caps a
+  // credential at 2560 bytes of UTF-16 (1280 units): leave some room.
+  readonly maxValueLength = process.platform === 'win32' ? 1200 : Number.POSITIVE_INFINITY
   readonly #service: string
   readonly #timeoutMs: number
   /** Says the unlock notice; undefined when nobody can unlock, or once it was said. */
@@ -135,11 +121,7 @@ export class NativeKeyring implements Keyring {
   }
 }
 
-/**
- * One entry per service and account for the whole process: making one opens
- * a D-Bus connection and a Secret Service session, synchronously, which costs
- * more (~10 ms) than the call itself.
- */
+/** Entries made, kept: making one opens a D-Bus connection and a Secret Service session (~10 ms). */
 const entries = new Map<string, AsyncEntry>()
 
 /** Whether the session bus answered its handshake (asked before the first entry). */

@@ -9,12 +9,9 @@ export const noticeOnStderr: Notice = (message) => {
   process.stderr.write(`atoauth: ${message}\n`)
 }
 
-/** How long a wait lasts before atoauth says what it is waiting for. */
-export const NOTICE_AFTER_MS = 1_000
-
-/** Says `message` once if the wait is not over after NOTICE_AFTER_MS; call the result when it is. */
+/** Says `message` once if the wait is not over after a second; call the result when it is. */
 export function noticeIfSlow(notice: Notice, message: string): () => void {
-  const timer = setTimeout(() => notice(message), NOTICE_AFTER_MS)
+  const timer = setTimeout(() => notice(message), 1_000)
   timer.unref()
   return () => clearTimeout(timer)
 }

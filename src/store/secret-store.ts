@@ -1,6 +1,11 @@
 // Where session secrets (refresh token, access token, DPoP private key) live:
-// the OS keychain (the default), or a 0600 file the user must opt into.
+// the OS keychain (the default), or the opt-in plaintext store
+// (--insecure-storage / ATOAUTH_STORE=file): a 0600 file per account.
+import { randomBytes } from 'node:crypto'
+import { readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Settings, StoreKind } from '../settings.js'
+import { writeFileAtomically } from './atomic-write.js'
 import type { KeyringWaitOptions } from './native-keyring.js'
 
 export interface SecretStore {
@@ -20,12 +25,43 @@ export async function openSecretStore(
   settings: Settings,
   keyring: KeyringWaitOptions = {},
 ): Promise<SecretStore> {
-  if (kind === 'file') {
-    const { FileSecretStore } = await import('./file-secret-store.js')
-    return new FileSecretStore(settings.configDir)
-  }
+  if (kind === 'file') return new FileSecretStore(settings.configDir)
   const { KeychainSecretStore } = await import('./keychain-secret-store.js')
   const { NativeKeyring } = await import('./native-keyring.js')
   // Every atoauth entry is filed under the service name `atoauth`.
   return new KeychainSecretStore(new NativeKeyring('atoauth', keyring))
+}
+
+export class FileSecretStore implements SecretStore {
+  readonly kind = 'file'
+  readonly location: string
+
+  constructor(configDir: string) {
+    this.location = join(configDir, 'insecure-sessions')
+  }
+
+  async get(account: string): Promise<string | undefined> {
+    return readFile(this.#path(account), 'utf8').catch((err) => {
+      if (err.code === 'ENOENT') return undefined
+      throw err
+    })
+  }
+
+  async set(account: string, value: string): Promise<void> {
+    await writeFileAtomically(this.#path(account), value)
+  }
+
+  async delete(account: string): Promise<void> {
+    await rm(this.#path(account), { force: true })
+  }
+
+  async probe(): Promise<void> {
+    const account = `probe-${randomBytes(6).toString('hex')}`
+    await this.set(account, 'probe')
+    await this.delete(account)
+  }
+
+  #path(account: string): string {
+    return join(this.location, `${encodeURIComponent(account)}.json`)
+  }
 }

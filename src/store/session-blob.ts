@@ -4,7 +4,7 @@
 // DPoP private key included. It is a secret.
 import type { NodeSavedSession } from '@atproto/oauth-client-node'
 import { AtoauthError, ExitCode } from '../errors.js'
-import type { AccountIdentity } from './account-index.js'
+import { type AccountIdentity, identityOf } from './account-index.js'
 import { parseJson } from './parse-json.js'
 import { isSavedSession } from './session-store.js'
 
@@ -15,12 +15,6 @@ export type SessionBlob = AccountIdentity & {
   /** The format version; a reader refuses versions it does not know. */
   atoauthSession: typeof SESSION_BLOB_VERSION
   session: NodeSavedSession
-}
-
-/** The account's identity alone, without any other field `account` has. */
-export function identityOf(account: AccountIdentity): AccountIdentity {
-  const { did, handle, pds, issuer, clientId, scope, loginAt } = account
-  return { did, handle, pds, issuer, clientId, scope, loginAt }
 }
 
 export function toSessionBlob(account: AccountIdentity, session: NodeSavedSession): SessionBlob {

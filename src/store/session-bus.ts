@@ -1,21 +1,14 @@
-// Whether the D-Bus session bus answers at all, asked without blocking.
-//
-// On Linux, making a keychain entry (@napi-rs/keyring) connects to the
-// session bus synchronously, on Node's main thread, with no time limit. A bus
-// that accepts the connection and then never answers (a hung dbus-daemon)
-// would hang atoauth there, deaf even to Ctrl-C. So before the first entry,
-// atoauth opens the bus's socket itself and waits, bounded, for the answer to
-// the first step of the D-Bus handshake (AUTH). Any answer will do; the
-// keyring library then does the real work.
+// Whether the D-Bus session bus answers at all, asked without blocking. Making
+// a keychain entry connects to the bus synchronously on the main thread, with
+// no time limit: a hung dbus-daemon would hang atoauth there, deaf even to
+// Ctrl-C. So before the first entry, atoauth waits, bounded, for any answer
+// to the first step of the D-Bus handshake (AUTH).
 import { createConnection } from 'node:net'
 import { join } from 'node:path'
 import { KeyringCallTimeout } from './keychain-trouble.js'
 
-/**
- * The unix sockets libdbus would try, in its order: those of the
- * DBUS_SESSION_BUS_ADDRESS addresses (path or abstract), or without one,
- * $XDG_RUNTIME_DIR/bus (cron, SSH, tmux often have only the latter).
- */
+// The unix sockets libdbus would try, in its order; without an address,
+// $XDG_RUNTIME_DIR/bus (cron, SSH and tmux often have only that).
 export function sessionBusSockets(env: NodeJS.ProcessEnv): string[] {
   const address = env.DBUS_SESSION_BUS_ADDRESS
   if (address === undefined || address === '') {
@@ -42,11 +35,9 @@ function unescapeValue(value: string): string | undefined {
   }
 }
 
-/**
- * Resolves once a bus has answered AUTH, or when there is no socket it could
- * connect to (the library reports a missing bus itself, at once); rejects
- * with a KeyringCallTimeout if the one it connected to says nothing in time.
- */
+// Resolves once a bus answered AUTH, or if none could be reached (the library
+// names a missing bus itself, at once); rejects with a KeyringCallTimeout if
+// the one it reached says nothing in time.
 export async function sessionBusAnswers(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
   for (const socketPath of sessionBusSockets(env)) {
     if (await answers(socketPath, timeoutMs)) return

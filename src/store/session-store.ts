@@ -38,10 +38,5 @@ export class SecretSessionStore implements NodeSavedSessionStore {
 /** Whether `value` has the shape of the OAuth client's saved session. */
 export function isSavedSession(value: unknown): value is NodeSavedSession {
   const { dpopJwk, tokenSet } = (value ?? {}) as Partial<NodeSavedSession>
-  return (
-    typeof dpopJwk === 'object' &&
-    dpopJwk !== null &&
-    typeof tokenSet === 'object' &&
-    tokenSet !== null
-  )
+  return [dpopJwk, tokenSet].every((part) => typeof part === 'object' && part !== null)
 }
