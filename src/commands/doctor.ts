@@ -16,17 +16,15 @@ export function doctorCommand(run: Runner): Command {
         'exits 1 when a check fails',
     )
     .option('--client-id <url>', 'check this client_id (default: the configured one)')
-    .action((flags, command: Command) =>
-      run(command, (ctx) => runDoctor({ clientId: flags.clientId }, ctx)),
-    )
+    .action((flags, command: Command) => run(command, (ctx) => runDoctor(flags.clientId, ctx)))
 }
 
 export async function runDoctor(
-  options: { clientId?: string },
+  clientId: string | undefined,
   ctx: Context,
 ): Promise<CommandResult> {
   const { runChecks } = await import('../doctor/run-checks.js')
-  const checks = await runChecks(ctx, options.clientId ?? ctx.settings.clientId)
+  const checks = await runChecks(ctx, clientId ?? ctx.settings.clientId)
   const failed = checks.filter((c) => c.status === 'fail').length
   const warned = checks.filter((c) => c.status === 'warn').length
   return {

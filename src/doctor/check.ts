@@ -9,14 +9,10 @@ export type CheckStatus = 'ok' | 'warn' | 'fail'
 /** `name` is stable for scripts (`pds:<handle>`, …); `hint` says what to do, when not ok. */
 export type Check = { name: string; status: CheckStatus; detail: string; hint?: string }
 
+// An undefined hint is left out of the --json report by JSON.stringify.
 const verdict =
   (status: CheckStatus) =>
-  (name: string, detail: string, hint?: string): Check => ({
-    name,
-    status,
-    detail,
-    ...(hint ? { hint } : {}),
-  })
+  (name: string, detail: string, hint?: string): Check => ({ name, status, detail, hint })
 export const ok = verdict('ok')
 export const warn = verdict('warn')
 export const fail = verdict('fail')

@@ -4,11 +4,7 @@
 // with what `atoauth client-metadata` generates for that URL.
 import { describeCause } from '../errors.js'
 import { DEFAULT_SCOPE, isLoopbackClientId } from '../oauth/client-id.js'
-import {
-  assertDiscoverableClientId,
-  hostedClientMetadata,
-  validateHostedClientMetadata,
-} from '../oauth/client-metadata.js'
+import * as metadata from '../oauth/client-metadata.js'
 import { type Check, fail, hintOf, ok, warn } from './check.js'
 import { type HttpProbe, httpGet } from './http-probe.js'
 
@@ -26,7 +22,7 @@ export async function fetchClientMetadata(
     return ok(NAME, `${clientId} is the development client id: no document`)
   }
   try {
-    assertDiscoverableClientId(clientId)
+    metadata.assertDiscoverableClientId(clientId)
   } catch (err) {
     return fail(NAME, describeCause(err), hintOf(err))
   }
@@ -70,11 +66,11 @@ export async function clientMetadataCheck(
   } catch {
     return fail(NAME, `${clientId} is not JSON`, publish)
   }
-  const problems = validateHostedClientMetadata(clientId, document, DEFAULT_SCOPE)
+  const problems = metadata.validateHostedClientMetadata(clientId, document, DEFAULT_SCOPE)
   if (problems.length > 0) {
     return fail(NAME, `${clientId} does not work for atoauth: ${problems.join('; ')}`, publish)
   }
-  const differences = differencesFrom(hostedClientMetadata(clientId), document)
+  const differences = differencesFrom(metadata.hostedClientMetadata(clientId), document)
   if (differences.length === 0) {
     return ok(NAME, `${clientId} is valid and matches what atoauth generates`)
   }
