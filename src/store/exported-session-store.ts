@@ -33,8 +33,29 @@ export class ExportedSessionStore implements NodeSavedSessionStore {
       const blob = parseSessionBlob(source.text, source.variable)
       return new ExportedSessionStore(source, blob, events)
     }
-    const blob = await readBlobFile(source.path)
-    await checkFileIsUsable(source.path, events)
+    const { path } = source
+    const blob = await readBlobFile(path)
+    if (!blob) {
+      throw new NotLoggedInError(
+        `ATOAUTH_SESSION_FILE points at ${path}, which does not exist (a session that ended is deleted).`,
+        'Create a session file with: atoauth session create <handle> --out <file>',
+      )
+    }
+    // The file is replaced (temp file + rename in its directory) when the tokens
+    // rotate; if that failed, the client would revoke the session: find out first.
+    await access(dirname(path), constants.W_OK).catch(() => {
+      throw new AtoauthError(
+        'invalid_session',
+        `ATOAUTH_SESSION_FILE (${path}) is in a directory atoauth cannot write to, and it must replace the file when the tokens rotate.`,
+        {
+          hint: 'Copy the file into a writable directory, or pass the blob in ATOAUTH_SESSION instead.',
+          exitCode: ExitCode.usage,
+        },
+      )
+    })
+    if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
+      events.warn(`${path} holds a secret but other users may read it: chmod 600 ${path}`)
+    }
     return new ExportedSessionStore(source, blob, events)
   }
 
@@ -53,10 +74,7 @@ export class ExportedSessionStore implements NodeSavedSessionStore {
     // Read afresh: inside the refresh lock, another process may just have
     // rotated the tokens in the file.
     if (this.source.kind === 'session-file') {
-      const blob = await readBlobFile(this.source.path).catch((err) => {
-        if (err instanceof NotLoggedInError) return undefined
-        throw err
-      })
+      const blob = await readBlobFile(this.source.path)
       if (!blob) return undefined
       this.#blob = blob
     }
@@ -89,35 +107,13 @@ export class ExportedSessionStore implements NodeSavedSessionStore {
   }
 }
 
-async function readBlobFile(path: string): Promise<SessionBlob> {
+/** The blob in the file; undefined if there is no such file. */
+async function readBlobFile(path: string): Promise<SessionBlob | undefined> {
   const text = await readFile(path, 'utf8').catch((err) => {
-    if (err.code === 'ENOENT') {
-      throw new NotLoggedInError(
-        `ATOAUTH_SESSION_FILE points at ${path}, which does not exist (a session that ended is deleted).`,
-        'Create a session file with: atoauth session create <handle> --out <file>',
-      )
-    }
+    if (err.code === 'ENOENT') return undefined
     throw new AtoauthError('invalid_session', `Cannot read ${path}: ${describeCause(err)}`, {
       exitCode: ExitCode.usage,
     })
   })
-  return parseSessionBlob(text, `ATOAUTH_SESSION_FILE (${path})`)
-}
-
-// The file is replaced (temp file + rename in its directory) when the tokens
-// rotate; if that failed, the client would revoke the session: find out first.
-async function checkFileIsUsable(path: string, events: Events): Promise<void> {
-  await access(dirname(path), constants.W_OK).catch(() => {
-    throw new AtoauthError(
-      'invalid_session',
-      `ATOAUTH_SESSION_FILE (${path}) is in a directory atoauth cannot write to, and it must replace the file when the tokens rotate.`,
-      {
-        hint: 'Copy the file into a writable directory, or pass the blob in ATOAUTH_SESSION instead.',
-        exitCode: ExitCode.usage,
-      },
-    )
-  })
-  if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
-    events.warn(`${path} holds a secret but other users may read it: chmod 600 ${path}`)
-  }
+  return text === undefined ? undefined : parseSessionBlob(text, `ATOAUTH_SESSION_FILE (${path})`)
 }

@@ -25,13 +25,12 @@ export class KeychainSecretStore implements SecretStore {
     const stored = await this.#keyring.get(account)
     const header = parseHeader(stored)
     if (!header) return stored
-    const chunks: string[] = []
+    let value = ''
     for (const chunkName of chunkAccounts(account, header)) {
       const chunk = await this.#keyring.get(chunkName)
       if (chunk === undefined) throw corrupted(account)
-      chunks.push(chunk)
+      value += chunk
     }
-    const value = chunks.join('')
     if (digest(value) !== header.digest) throw corrupted(account)
     return value
   }
