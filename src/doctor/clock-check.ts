@@ -14,22 +14,15 @@ export type ServerTimeSample = { url: string; date?: string; sentAt: number; rec
 
 /**
  * How far our clock is ahead of the server's (negative: behind), how far off
- * that estimate may be, and so the least skew it proves: a slow answer must
- * not raise a false alarm.
+ * that may be, and so the least skew it proves: a slow answer raises no alarm.
  */
-export type ClockOffset = { offsetMs: number; uncertaintyMs: number; provenSkewMs: number }
-
-export function clockOffset({
-  date,
-  sentAt,
-  receivedAt,
-}: ServerTimeSample): ClockOffset | undefined {
-  const serverSecond = Date.parse(date ?? '')
+export function clockOffset(sample: ServerTimeSample) {
+  const serverSecond = Date.parse(sample.date ?? '')
   if (Number.isNaN(serverSecond)) return undefined
   // The Date header has whole seconds, and the server read its clock at some
   // moment while the request was in flight: compare the middles of both spans.
-  const offsetMs = (sentAt + receivedAt) / 2 - (serverSecond + 500)
-  const uncertaintyMs = 500 + (receivedAt - sentAt) / 2
+  const offsetMs = (sample.sentAt + sample.receivedAt) / 2 - (serverSecond + 500)
+  const uncertaintyMs = 500 + (sample.receivedAt - sample.sentAt) / 2
   return { offsetMs, uncertaintyMs, provenSkewMs: Math.max(0, Math.abs(offsetMs) - uncertaintyMs) }
 }
 

@@ -31,15 +31,15 @@ export async function runChecks(ctx: Context, clientId: string): Promise<Check[]
   )
   // Accounts on the same PDS share one request.
   const probes = new Map<string, Promise<PdsProbes>>()
-  for (const { pds } of listing.accounts) {
-    if (!probes.has(pds)) probes.set(pds, probePds(pds, signal))
-  }
-  const perAccount = listing.accounts.flatMap((account) => [
-    check(`pds:${account.handle}`, async () =>
-      pdsCheck(account.handle, account.pds, await (probes.get(account.pds) as Promise<PdsProbes>)),
-    ),
-    check(`session:${account.handle}`, () => sessionCheck(account, ctx.now())),
-  ])
+  const perAccount = listing.accounts.flatMap((account) => {
+    const { handle, pds } = account
+    const probe = probes.get(pds) ?? probePds(pds, signal)
+    probes.set(pds, probe)
+    return [
+      check(`pds:${handle}`, async () => pdsCheck(handle, pds, await probe)),
+      check(`session:${handle}`, () => sessionCheck(account, ctx.now())),
+    ]
+  })
   const clock = check('clock', async () => {
     const samples = (await Promise.all(probes.values())).flat()
     const metadataProbe = await metadataFetch
