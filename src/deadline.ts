@@ -5,31 +5,28 @@
 export type Deadline = {
   signal: AbortSignal
   /** Whether the time ran out (rather than `cancel` aborting). */
-  readonly expired: boolean
+  expired: boolean
   /** Stops the timer; call it once the work is done. */
   clear(): void
 }
 
 export function startDeadline(ms: number, cancel: AbortSignal): Deadline {
   const controller = new AbortController()
-  let expired = false
+  const onCancel = () => controller.abort(cancel.reason)
   const timer = setTimeout(() => {
-    expired = true
+    deadline.expired = true
     controller.abort(new DOMException(`no answer within ${ms / 1000} s`, 'TimeoutError'))
   }, ms)
-  // The bound must not be what keeps a finished command alive.
-  timer.unref()
-  const onCancel = () => controller.abort(cancel.reason)
-  if (cancel.aborted) onCancel()
-  else cancel.addEventListener('abort', onCancel, { once: true })
-  return {
+  timer.unref() // the bound must not be what keeps a finished command alive
+  const deadline: Deadline = {
     signal: controller.signal,
-    get expired() {
-      return expired
-    },
+    expired: false,
     clear() {
       clearTimeout(timer)
       cancel.removeEventListener('abort', onCancel)
     },
   }
+  if (cancel.aborted) onCancel()
+  else cancel.addEventListener('abort', onCancel, { once: true })
+  return deadline
 }

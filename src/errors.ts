@@ -1,8 +1,7 @@
-// Every failure atoauth reports is an AtoauthError: a stable machine-readable
-// code for scripts, a one-line message, a hint telling the person what to do
-// next, and the documented exit code. Anything else that escapes a command is
-// turned into one by `toAtoauthError` (or, for the libraries' errors, by
-// errors/library-errors.ts), so no "Error: undefined" reaches a user.
+// Every failure atoauth reports is an AtoauthError: a stable code for scripts,
+// a one-line message, a hint saying what to do next, and the documented exit
+// code. `toAtoauthError` (and errors/library-errors.ts for the libraries'
+// errors) turns anything else into one, so no "Error: undefined" reaches a user.
 
 /** The exit codes scripts may rely on. Documented in the README; keep them stable. */
 export const ExitCode = {
@@ -17,7 +16,7 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
-export type AtoauthErrorOptions = {
+type AtoauthErrorOptions = {
   hint?: string
   exitCode?: ExitCodeValue
   cause?: unknown
@@ -26,6 +25,7 @@ export type AtoauthErrorOptions = {
 }
 
 export class AtoauthError extends Error {
+  override readonly name = 'AtoauthError'
   readonly code: string
   readonly hint: string | undefined
   readonly exitCode: ExitCodeValue
@@ -33,7 +33,6 @@ export class AtoauthError extends Error {
 
   constructor(code: string, message: string, options: AtoauthErrorOptions = {}) {
     super(message, { cause: options.cause })
-    this.name = 'AtoauthError'
     this.code = code
     this.hint = options.hint
     this.exitCode = options.exitCode ?? ExitCode.error
@@ -55,15 +54,9 @@ export class NotLoggedInError extends AtoauthError {
 
 export class SessionEndedError extends AtoauthError {
   constructor(handleOrDid: string, reason: string, cause?: unknown) {
-    super(
-      'session_ended',
-      `The session for ${handleOrDid} has ended: ${reason.replace(/\.$/, '')}.`,
-      {
-        hint: `Log in again: atoauth login ${handleOrDid}`,
-        exitCode: ExitCode.authRequired,
-        cause,
-      },
-    )
+    const message = `The session for ${handleOrDid} has ended: ${reason.replace(/\.$/, '')}.`
+    const hint = `Log in again: atoauth login ${handleOrDid}`
+    super('session_ended', message, { hint, exitCode: ExitCode.authRequired, cause })
   }
 }
 
@@ -74,10 +67,7 @@ export class NetworkError extends AtoauthError {
 }
 
 export class StorageUnavailableError extends AtoauthError {
-  /**
-   * `reason` says which trouble it is (no D-Bus, locked, …) for scripts; the
-   * hint should name the fix for that trouble.
-   */
+  /** `reason` says which trouble it is (no D-Bus, locked, …) for scripts; `hint` names its fix. */
   constructor(message: string, options: { cause?: unknown; hint?: string; reason?: string } = {}) {
     super('keychain_unavailable', message, {
       hint:
@@ -99,33 +89,21 @@ export class CancelledError extends AtoauthError {
 
 /** A short, single-line description of an unknown thrown value. */
 export function describeCause(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length > 0) {
-    return describeCause(err.errors[0])
-  }
-  if (err instanceof Error) {
-    const message = oneLineMessage(err)
-    const cause = err.cause instanceof Error ? oneLineMessage(err.cause) : undefined
-    return cause && !message.includes(cause) ? `${message} (${cause})` : message
-  }
-  return oneLine(String(err))
+  if (err instanceof AggregateError && err.errors.length > 0) return describeCause(err.errors[0])
+  if (!(err instanceof Error)) return oneLine(String(err))
+  const message = oneLineMessage(err)
+  const cause = err.cause instanceof Error ? oneLineMessage(err.cause) : undefined
+  return cause && !message.includes(cause) ? `${message} (${cause})` : message
 }
 
-/**
- * An error's message on one line. A ZodError's message is its issues as
- * pretty-printed JSON: those become "path: message" pairs.
- */
+/** An error's message on one line; a ZodError's (its issues as JSON) as "path: message" pairs. */
 export function oneLineMessage(err: Error): string {
-  const issues = (err as { issues?: unknown }).issues
-  if (Array.isArray(issues) && issues.length > 0) {
-    return issues
-      .slice(0, 3)
-      .map((issue: { path?: unknown[]; message?: unknown }) => {
-        const path = Array.isArray(issue.path) ? issue.path.join('.') : ''
-        return `${path || 'value'}: ${String(issue.message)}`
-      })
-      .join('; ')
-  }
-  return oneLine(err.message || err.name)
+  const issues = (err as { issues?: { path?: unknown[]; message: string }[] }).issues
+  if (!Array.isArray(issues) || issues.length === 0) return oneLine(err.message || err.name)
+  return issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path?.join('.') || 'value'}: ${issue.message}`)
+    .join('; ')
 }
 
 function oneLine(text: string): string {
@@ -135,8 +113,7 @@ function oneLine(text: string): string {
 
 /**
  * A request the server answered with an XRPC error: that request failed (exit
- * 4), whatever the status. A 401 included: when the OAuth library ends a
- * session it says so with errors of its own (library-errors.ts).
+ * 4), a 401 included. The OAuth library says so itself when a session ends.
  */
 export function xrpcRequestError(
   request: string,
@@ -144,15 +121,15 @@ export function xrpcRequestError(
   cause?: unknown,
 ): AtoauthError {
   const { status, error, message } = response
+  const refused = status === 401 || status === 403
   return new AtoauthError(
     'xrpc_error',
     `${request} failed: ${status} ${error}${message ? `: ${message}` : ''}`,
     {
       exitCode: ExitCode.network,
-      hint:
-        status === 401 || status === 403
-          ? 'The session is still valid: the server refused this request for this account.'
-          : undefined,
+      hint: refused
+        ? 'The session is still valid: the server refused this request for this account.'
+        : undefined,
       cause,
       details: { status, xrpcError: error, ...(message ? { xrpcMessage: message } : {}) },
     },
@@ -160,21 +137,17 @@ export function xrpcRequestError(
 }
 
 /**
- * Maps what escapes a command onto the exit code contract, as far as it can
- * without loading a library: errors of the OAuth client and XRPC calls come
- * out as 'internal' here; errors/library-errors.ts knows them.
+ * Maps what escapes a command onto the exit codes without loading a library:
+ * the OAuth client's and XRPC errors are 'internal' here (library-errors.ts knows them).
  */
 export function toAtoauthError(err: unknown): AtoauthError {
   if (err instanceof AtoauthError) return err
   const message = describeCause(err)
-  if (networkFailure(err)) {
-    return new NetworkError(
-      `Could not reach the server: ${message}`,
-      'Check your network connection and the server address, then try again.',
-      err,
-    )
+  if (!networkFailure(err)) {
+    return new AtoauthError('internal', message || 'An unexpected error occurred.', { cause: err })
   }
-  return new AtoauthError('internal', message || 'An unexpected error occurred.', { cause: err })
+  const hint = 'Check your network connection and the server address, then try again.'
+  return new NetworkError(`Could not reach the server: ${message}`, hint, err)
 }
 
 const NETWORK_CODES: Record<string, string> = {
@@ -191,9 +164,9 @@ const NETWORK_CODES: Record<string, string> = {
 export function networkFailure(err: unknown): string | undefined {
   let failed: string | undefined
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && NETWORK_CODES[code]) return NETWORK_CODES[code]
-    if (typeof code === 'string' && code.startsWith('ERR_TLS')) return 'TLS error'
+    const code = String((e as { code?: unknown }).code)
+    if (NETWORK_CODES[code]) return NETWORK_CODES[code]
+    if (code.startsWith('ERR_TLS')) return 'TLS error'
     if (e.name === 'TimeoutError') return 'timed out'
     // undici's own failures, whatever their cause.
     if (e instanceof TypeError && e.message === 'fetch failed') failed = 'fetch failed'

@@ -1,13 +1,11 @@
-// The one place that reads the errors the atproto libraries throw: by class
-// where the library exports it, by message only where the class does not say
-// enough (every message read is in MESSAGES, pinned to the installed libraries
-// by library-errors.test.ts). It loads the OAuth client: import it where the
-// client is already in use, or on an error path.
+// errors/ is the one place that reads the errors the atproto libraries throw:
+// by class where the library exports it, by message only where the class does
+// not say enough (every message read is in MESSAGES, pinned to the installed
+// libraries by library-errors.test.ts). It loads the OAuth client: import it
+// where the client is already in use, or on an error path.
 import {
   DidError,
   FetchError,
-  FetchRequestError,
-  FetchResponseError,
   HandleResolverError,
   OAuthCallbackError,
   OAuthResolverError,
@@ -15,7 +13,6 @@ import {
   TokenInvalidError,
   TokenRefreshError,
   TokenRevokedError,
-  ValidationError,
 } from '@atproto/oauth-client-node'
 import { XRPCError } from '@atproto/xrpc'
 import {
@@ -24,12 +21,10 @@ import {
   ExitCode,
   NetworkError,
   networkFailure,
-  oneLineMessage,
   SessionEndedError,
   toAtoauthError,
   xrpcRequestError,
 } from '../errors.js'
-import type { FailedStep } from './resolution-errors.js'
 
 /** The libraries' own words, where atoauth reads a message. */
 export const MESSAGES = {
@@ -54,7 +49,7 @@ export const MESSAGES = {
   handleWithoutDid: 'does not resolve to a DID',
 } as const
 
-/** Why a session ended, from the message of the TokenRefreshError that says so. */
+/** Why a session ended, by the message of the TokenRefreshError that says so. */
 const SESSION_END_REASONS: [string, string][] = [
   [
     MESSAGES.refreshReplayed,
@@ -72,10 +67,16 @@ const SESSION_END_REASONS: [string, string][] = [
   [MESSAGES.deletedElsewhere, 'it is no longer in the session store'],
 ]
 
-type SessionEnd = TokenRefreshError | TokenRevokedError | TokenInvalidError
+/** Whether `err` is a library's failure of a request or of a resolution (XRPCError aside). */
+export function isLibraryError(err: unknown): err is Error {
+  const theirs = [OAuthResolverError, OAuthResponseError, HandleResolverError, DidError, FetchError]
+  return theirs.some((c) => err instanceof c)
+}
 
 /** Whether the OAuth client reports the stored session as gone for good (exit 3). */
-export function isSessionEnd(err: unknown): err is SessionEnd {
+export function isSessionEnd(
+  err: unknown,
+): err is TokenRefreshError | TokenRevokedError | TokenInvalidError {
   return [TokenRefreshError, TokenRevokedError, TokenInvalidError].some((c) => err instanceof c)
 }
 
@@ -89,14 +90,14 @@ export function sessionEndReason(err: unknown): string {
   if (err instanceof TokenRevokedError) return 'it was revoked'
   if (err instanceof TokenInvalidError) return 'the PDS no longer accepts it'
   const message = err instanceof Error ? err.message : String(err)
-  for (const [text, reason] of SESSION_END_REASONS) if (message.includes(text)) return reason
-  return message.replace(/\.$/, '') || 'it was revoked or expired'
+  const known = SESSION_END_REASONS.find(([text]) => message.includes(text))
+  return known?.[1] ?? (message.replace(/\.$/, '') || 'it was revoked or expired')
 }
 
 /**
  * The AtoauthError for an error of the OAuth client or of an XRPC call, or
- * undefined when it is none of theirs (then `toAtoauthError` decides). Only
- * a session the library reports as gone ends it; any XRPC error, a 401
+ * undefined when it is none of theirs (then `toAtoauthError` decides). Only a
+ * session the library reports as gone ends it; any XRPC error, a 401
  * included, is the failure of that one request.
  */
 export function fromLibraryError(
@@ -112,8 +113,7 @@ export function fromLibraryError(
     return xrpcRequestError('The request', { status: err.status, error: err.error, message }, err)
   }
   if (err instanceof OAuthCallbackError) return callbackError(err)
-  const theirs = [OAuthResolverError, OAuthResponseError, HandleResolverError, DidError, FetchError]
-  if (!theirs.some((c) => err instanceof c) && !(err instanceof XRPCError)) return undefined
+  if (!isLibraryError(err) && !(err instanceof XRPCError)) return undefined
   if (networkFailure(err)) return undefined // toAtoauthError says "Could not reach the server"
   return new NetworkError(
     `The request failed: ${describeCause(err)}`,
@@ -123,8 +123,7 @@ export function fromLibraryError(
 }
 
 /** What a failed `callback()` means for the person logging in. */
-export function callbackError(err: unknown): AtoauthError | undefined {
-  if (!(err instanceof OAuthCallbackError)) return undefined
+function callbackError(err: OAuthCallbackError): AtoauthError {
   const error = err.params.get('error')
   const description = err.params.get('error_description')
   if (error === 'access_denied') {
@@ -133,26 +132,24 @@ export function callbackError(err: unknown): AtoauthError | undefined {
       cause: err,
     })
   }
-  const cause = err.cause
-  if (error === null) {
-    if (cause instanceof AtoauthError) return cause
-    // The session getter's "Failed to store session", the store's error first:
-    // the OAuth client then revoked the new session at the server.
-    if (cause instanceof AggregateError) {
-      const stored = cause.errors[0]
-      const { code, hint, exitCode, details } =
-        stored instanceof AtoauthError
-          ? stored
-          : new AtoauthError('store_failed', '', { exitCode: ExitCode.storageUnavailable })
-      const why = describeCause(stored).replace(/\.$/, '')
-      return new AtoauthError(
-        code,
-        `Could not save the session (${why}); the new session was revoked at the server.`,
-        { hint, exitCode, details, cause: err },
-      )
-    }
-    if (networkFailure(cause)) return toAtoauthError(cause)
+  const { cause } = err
+  if (error === null && cause instanceof AtoauthError) return cause
+  // The session getter's "Failed to store session", the store's error first:
+  // the OAuth client then revoked the new session at the server.
+  if (error === null && cause instanceof AggregateError) {
+    const stored = cause.errors[0]
+    const { code, hint, exitCode, details } =
+      stored instanceof AtoauthError
+        ? stored
+        : new AtoauthError('store_failed', '', { exitCode: ExitCode.storageUnavailable })
+    const why = describeCause(stored).replace(/\.$/, '')
+    return new AtoauthError(
+      code,
+      `Could not save the session (${why}); the new session was revoked at the server.`,
+      { hint, exitCode, details, cause: err },
+    )
   }
+  if (error === null && networkFailure(cause)) return toAtoauthError(cause)
   const said =
     error === null ? describeCause(err) : `"${error}"${description ? `: ${description}` : ''}`
   return new AtoauthError('authorization_failed', `The authorization failed (${said}).`, {
@@ -160,140 +157,4 @@ export function callbackError(err: unknown): AtoauthError | undefined {
     cause: err,
     details: error === null ? undefined : { error, ...(description ? { description } : {}) },
   })
-}
-
-/** `reason`: why, in a few words; `unreachable`: no answer at all, rather than a wrong one. */
-export type ResolutionFailure = { failed: FailedStep; reason: string; unreachable: boolean }
-
-/** Which step of `authorize()` failed, and why; undefined when `err` is no resolution failure. */
-export function resolutionFailure(err: unknown, identifier: string): ResolutionFailure | undefined {
-  if (!(err instanceof Error) || err instanceof AtoauthError) return undefined
-  const failed = failedStep(err, identifier)
-  if (!failed) return undefined
-  const reason =
-    failed.step === 'pds'
-      ? 'its DID document has no #atproto_pds service'
-      : // Servers like to repeat the DID or URL the message already names.
-        describe(err, failed, identifier).replace(`: ${failed.target}`, '').replace(/\.$/, '')
-  return { failed, reason, unreachable: unreachable(err) !== undefined }
-}
-
-function failedStep(err: Error, identifier: string): FailedStep | undefined {
-  if (err instanceof DidError && err.code === 'did-service-not-found') {
-    return { step: 'pds', target: err.did }
-  }
-  if (err instanceof OAuthResolverError) return resolverStep(err, identifier)
-  // Past resolution, `authorize()` only talks to the PAR endpoint.
-  const url = requestUrlOf(err)
-  if (url && (err instanceof OAuthResponseError || err instanceof FetchRequestError)) {
-    return { step: 'authorization_request', target: url }
-  }
-  return undefined
-}
-
-/** The OAuth client's resolver names the step in the message it wraps each failure with. */
-function resolverStep(err: OAuthResolverError, identifier: string): FailedStep {
-  // The URL is the first word after the prefix: OAuthResolverError.from()
-  // appends the first validation issue to the message, in parentheses.
-  const after = (prefix: string) =>
-    err.message.startsWith(prefix)
-      ? (err.message.slice(prefix.length).trim().split(/\s/)[0] ?? '').replace(/\/$/, '')
-      : undefined
-  const pds =
-    after(MESSAGES.resourceMetadataFailed) ??
-    after(MESSAGES.noAuthorizationServer) ??
-    after(MESSAGES.manyAuthorizationServers)
-  if (pds !== undefined) return { step: 'protected_resource_metadata', target: pds }
-  const issuer = after(MESSAGES.issuerMetadataFailed)
-  if (issuer !== undefined) return { step: 'authorization_server_metadata', target: issuer }
-  if (err.message.includes(MESSAGES.notProtectedByIssuer)) {
-    // PDS "<url>" not protected by issuer "<issuer>"
-    return { step: 'authorization_server_metadata', target: err.message.split('"').at(-2) ?? '' }
-  }
-  // "Failed to resolve identity: <input>", wrapping the handle or DID failure.
-  if (err.cause instanceof DidError) return { step: 'did_document', target: err.cause.did }
-  if (identifier.startsWith('did:')) return { step: 'did_document', target: identifier }
-  return { step: 'handle', target: identifier }
-}
-
-/** A short reason for the person, mostly from the innermost cause. */
-function describe(err: Error, failed: FailedStep, identifier: string): string {
-  const cause = rootCause(err)
-  const says = (text: string) => cause.message.includes(text)
-  // Not exported by @atproto/oauth-client-node: known by its name.
-  if (cause.constructor.name === 'IdentityResolverError') {
-    if (says(MESSAGES.handleWithoutDid)) return 'no DID found for it'
-    if (says(MESSAGES.invalidHandle)) {
-      // The resolver reads anything that is not an atproto DID as a handle.
-      return identifier.startsWith('did:')
-        ? 'atoauth can log in with a did:plc, or a did:web without a path (and a port only on localhost)'
-        : 'not a valid handle'
-    }
-  }
-  if (cause instanceof HandleResolverError && says(MESSAGES.resolverGaveNoDid)) {
-    return 'the handle resolver returned no DID for it'
-  }
-  if (cause instanceof ValidationError) return `invalid document (${oneLineMessage(cause)})`
-  if (cause instanceof SyntaxError) return 'the answer is not valid JSON'
-  if (cause instanceof FetchResponseError) {
-    const { response } = cause
-    if (says(MESSAGES.unexpectedContentType)) {
-      const type = response.headers.get('content-type')?.split(';')[0] || 'no content type'
-      return `the answer is ${type}, not JSON`
-    }
-    const status = `HTTP ${response.status}`
-    return says(MESSAGES.unexpectedStatus) || !cause.message
-      ? `${status} from ${response.url || 'the server'}`
-      : `${oneLineMessage(cause)} (${status})`
-  }
-  if (cause instanceof OAuthResolverError) {
-    // Thrown without a cause: the metadata parsed, but does not fit atproto.
-    if (says(MESSAGES.noAuthorizationServer)) return 'its metadata names no authorization server'
-    if (says(MESSAGES.manyAuthorizationServers)) {
-      return 'its metadata names more than one authorization server'
-    }
-    if (says(MESSAGES.notProtectedByIssuer)) {
-      return 'its metadata does not list the PDS among the resources it protects'
-    }
-  }
-  if (cause.message.startsWith(MESSAGES.invalidIssuer)) {
-    const field = failed.step === 'authorization_server_metadata' ? 'issuer' : 'resource'
-    const named = cause.message.slice(MESSAGES.invalidIssuer.length)
-    return `its ${field} is "${named}", not "${failed.target}"`
-  }
-  const why = unreachable(cause)
-  if (why) {
-    const url = requestUrlOf(err)
-    return url && !url.startsWith(failed.target) ? `${why} (${url})` : why
-  }
-  return oneLineMessage(cause)
-}
-
-function unreachable(err: Error): string | undefined {
-  // Or a request refused before it was sent (the handle resolver's SSRF checks…).
-  const root = rootCause(err)
-  return (
-    networkFailure(err) ??
-    (root instanceof FetchRequestError ? root.message.toLowerCase() : undefined)
-  )
-}
-
-/** The innermost Error of the cause chain: the one that says what actually went wrong. */
-function rootCause(err: Error): Error {
-  let current = err
-  while (current.cause instanceof Error) current = current.cause
-  return current
-}
-
-function requestUrlOf(err: unknown): string | undefined {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const url =
-      e instanceof FetchRequestError
-        ? e.request.url
-        : e instanceof FetchResponseError || e instanceof OAuthResponseError
-          ? e.response.url
-          : undefined
-    if (url) return url
-  }
-  return undefined
 }

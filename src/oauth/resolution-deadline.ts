@@ -1,18 +1,12 @@
-// Bounds the time `login` spends before the browser opens: resolving the
-// account (handle → DID → PDS → authorization server) and the pushed
-// authorization request. Without a bound, a server that accepts connections
-// but never answers would keep `login` waiting for the browser timeout (or,
-// for the requests the OAuth client makes without a signal, for ever).
-//
-// The OAuth client passes our signal to the resolution fetches, but not to the
-// pushed authorization request, and DNS lookups of handles cannot be cancelled
-// at all. So every request goes through `fetch` below, which also listens to
-// the deadline and remembers what is in flight (to say what timed out), and
-// the phase itself is raced against the deadline.
+// Bounds the time `login` spends before the browser opens (resolving the
+// account, the pushed authorization request), so that a server that never
+// answers cannot keep it waiting. The OAuth client gives no signal to the PAR
+// request, and a handle's DNS lookup cannot be cancelled: so every request goes
+// through `fetch` below, which also ends at the deadline and remembers the
+// step (to name it when it times out), and the phase is raced too.
 import { startDeadline } from '../deadline.js'
 import {
   type FailedStep,
-  type ResolutionStep,
   resolutionError,
   resolutionTimeoutError,
 } from '../errors/resolution-errors.js'
@@ -20,48 +14,25 @@ import {
 /** Long enough for a slow network, short enough that nobody wonders whether atoauth hangs. */
 export const RESOLUTION_TIMEOUT_SECONDS = 20
 
-type InFlight = { url: string }
-
 export class ResolutionDeadline {
   readonly #seconds: number
   /** Set while the phase runs: every request then also ends at the deadline. */
   #signal: AbortSignal | undefined
-  readonly #inFlight = new Set<InFlight>()
-  #lastUrl: string | undefined
+  /** The URL of the phase's latest request: the step it was at. */
+  #latest: string | undefined
 
   constructor(seconds = RESOLUTION_TIMEOUT_SECONDS) {
     this.#seconds = seconds
   }
 
   /** The fetch to give the OAuth client. Outside the phase it is plain `fetch`. */
-  readonly fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const own = init?.signal ?? (input instanceof Request ? input.signal : undefined)
-    const url = input instanceof Request ? input.url : String(input)
-    return this.send(url, own ?? undefined, (signal) =>
-      globalThis.fetch(input, signal ? { ...init, signal } : init),
-    )
-  }
-
-  /**
-   * Any request of the phase (fetch or not): it also ends at the deadline,
-   * and is named if the deadline comes while it is in flight. Outside the
-   * phase it runs with `own` alone.
-   */
-  async send<T>(
-    url: string,
-    own: AbortSignal | undefined,
-    request: (signal: AbortSignal | undefined) => Promise<T>,
-  ): Promise<T> {
+  readonly fetch = (input: string | URL | Request, init?: RequestInit) => {
     const deadline = this.#signal
-    if (!deadline) return request(own)
-    const inFlight: InFlight = { url }
-    this.#inFlight.add(inFlight)
-    this.#lastUrl = url
-    try {
-      return await request(own ? AbortSignal.any([own, deadline]) : deadline)
-    } finally {
-      this.#inFlight.delete(inFlight)
-    }
+    if (!deadline) return globalThis.fetch(input, init)
+    const own = init?.signal ?? (input instanceof Request ? input.signal : undefined)
+    this.#latest = input instanceof Request ? input.url : String(input)
+    const signal = own ? AbortSignal.any([own, deadline]) : deadline
+    return globalThis.fetch(input, { ...init, signal })
   }
 
   /**
@@ -77,44 +48,43 @@ export class ResolutionDeadline {
     const started = performance.now()
     const deadline = startDeadline(this.#seconds * 1000, signal)
     const bounded = deadline.signal
-    // Taken when the deadline fires, before the aborted requests unwind.
-    let pending: { failed: FailedStep; url: string | undefined } | undefined
-    const onAbort = () => {
-      pending = this.#inProgress(identifier)
-    }
-    bounded.addEventListener('abort', onAbort, { once: true })
+    // Rejects when the deadline fires, naming the step before the aborted requests unwind.
+    const stopped = new Promise<never>((_, reject) => {
+      bounded.addEventListener('abort', () => {
+        if ((bounded.reason as Error | undefined)?.name !== 'TimeoutError') {
+          return reject(bounded.reason)
+        }
+        const seconds = Math.round((performance.now() - started) / 1000)
+        const failed = this.#step(identifier)
+        reject(resolutionTimeoutError(failed, identifier, seconds, this.#latest))
+      })
+    })
     this.#signal = bounded
     try {
-      return await raceAgainst(bounded, phase(bounded))
+      bounded.throwIfAborted()
+      // Raced, for work that does not listen to the signal (a DNS lookup…).
+      return await Promise.race([phase(bounded), stopped])
     } catch (err) {
-      if (bounded.aborted && isTimeout(bounded.reason)) {
-        const seconds = Math.round((performance.now() - started) / 1000)
-        const { failed, url } = pending ?? this.#inProgress(identifier)
-        throw resolutionTimeoutError(failed, identifier, seconds, url)
-      }
-      if (bounded.aborted) throw bounded.reason
+      if (bounded.aborted) throw err
       throw resolutionError(err, identifier) ?? err
     } finally {
       deadline.clear()
-      bounded.removeEventListener('abort', onAbort)
       this.#signal = undefined
     }
   }
 
-  /** The step being worked on: the latest request still in flight, else the latest made. */
-  #inProgress(identifier: string): { failed: FailedStep; url: string | undefined } {
-    const url = [...this.#inFlight].at(-1)?.url ?? this.#lastUrl
-    if (url) return { failed: stepOfRequest(url), url }
+  /** The step being worked on: that of the latest request, if any. */
+  #step(identifier: string): FailedStep {
+    if (this.#latest) return stepOfRequest(this.#latest)
     // No request yet: a handle's DNS lookup, or a DID the resolver is about to fetch.
-    const step: ResolutionStep = identifier.startsWith('did:') ? 'did_document' : 'handle'
-    return { failed: { step, target: identifier }, url: undefined }
+    return { step: identifier.startsWith('did:') ? 'did_document' : 'handle', target: identifier }
   }
 }
 
 /** What a request the OAuth client makes during `authorize()` is for, from its URL. */
 export function stepOfRequest(href: string): FailedStep {
   const url = new URL(href)
-  const path = safeDecode(url.pathname)
+  const path = url.pathname.replace(/%3A/gi, ':')
   if (path === '/xrpc/com.atproto.identity.resolveHandle') {
     return { step: 'handle', target: url.searchParams.get('handle') ?? url.origin }
   }
@@ -129,30 +99,4 @@ export function stepOfRequest(href: string): FailedStep {
   if (path.endsWith('/did.json')) return { step: 'did_document', target: href }
   // Past resolution, `authorize()` only talks to the PAR endpoint.
   return { step: 'authorization_request', target: href }
-}
-
-/**
- * Settles with `promise`, or rejects with the signal's reason as soon as it
- * fires, for work that does not listen to the signal itself.
- */
-function raceAgainst<T>(signal: AbortSignal, promise: Promise<T>): Promise<T> {
-  promise.catch(() => {}) // the loser's rejection must not go unhandled
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    if (signal.aborted) onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
-}
-
-function isTimeout(reason: unknown): boolean {
-  return reason instanceof Error && reason.name === 'TimeoutError'
-}
-
-function safeDecode(path: string): string {
-  try {
-    return decodeURIComponent(path)
-  } catch {
-    return path
-  }
 }

@@ -17,14 +17,13 @@ import { XRPCError } from '@atproto/xrpc'
 import { IdentityResolverError } from '@atproto-labs/identity-resolver'
 import { describe, expect, it } from 'vitest'
 import {
-  callbackError,
   fromLibraryError,
   isRevokedByRequest,
   isSessionEnd,
   MESSAGES,
-  resolutionFailure,
   sessionEndReason,
 } from '../../src/errors/library-errors.ts'
+import { resolutionError } from '../../src/errors/resolution-errors.ts'
 import { ExitCode, StorageUnavailableError, toAtoauthError } from '../../src/errors.ts'
 
 const DID = 'did:plc:alice'
@@ -174,7 +173,7 @@ describe('an XRPC error is the failure of that request, not of the session', () 
   })
 })
 
-describe('callbackError', () => {
+describe('a failed callback', () => {
   const params = (entries: Record<string, string>) =>
     new URLSearchParams({ state: 'state-1', iss: 'https://as.test', ...entries })
 
@@ -187,7 +186,7 @@ describe('callbackError', () => {
     const err = new OAuthCallbackError(
       params({ error: 'invalid_scope', error_description: 'Scope not allowed' }),
     )
-    expect(callbackError(err)).toMatchObject({
+    expect(fromLibraryError(err)).toMatchObject({
       code: 'authorization_failed',
       message: 'The authorization failed ("invalid_scope": Scope not allowed).',
       details: { error: 'invalid_scope', description: 'Scope not allowed' },
@@ -198,34 +197,33 @@ describe('callbackError', () => {
     const store = new StorageUnavailableError('The keyring is locked.')
     const failed = new AggregateError([store], `Failed to store session for ${DID}`)
     const err = OAuthCallbackError.from(failed, params({ code: 'code-1' }))
-    const reported = callbackError(err)
+    const reported = fromLibraryError(err)
     expect(reported).toMatchObject({ code: 'keychain_unavailable', exitCode: 5, hint: store.hint })
     expect(reported?.message).toBe(
       'Could not save the session (The keyring is locked); the new session was revoked at the server.',
     )
   })
 
-  it('is undefined for anything but a callback error', () => {
-    expect(callbackError(new Error('x'))).toBeUndefined()
+  it('anything not from the libraries is left to toAtoauthError', () => {
+    expect(fromLibraryError(new Error('x'))).toBeUndefined()
   })
 })
 
-describe('resolutionFailure', () => {
+describe('resolution failures', () => {
   it('a DID document without a PDS', () => {
     const err = new DidError(DID, 'no PDS', 'did-service-not-found')
-    expect(resolutionFailure(err, 'alice.test')).toEqual({
-      failed: { step: 'pds', target: DID },
-      reason: 'its DID document has no #atproto_pds service',
-      unreachable: false,
+    expect(resolutionError(err, 'alice.test')).toMatchObject({
+      details: { step: 'pds', target: DID },
+      message: `Could not find the PDS of ${DID} (for alice.test): its DID document has no #atproto_pds service.`,
     })
   })
 
   it('an invalid handle, as the identity resolver words it', () => {
     const invalid = new IdentityResolverError('Invalid handle "a..b" provided.')
     const err = OAuthResolverError.from(invalid, 'Failed to resolve identity: a..b')
-    expect(resolutionFailure(err, 'a..b')).toMatchObject({
-      failed: { step: 'handle', target: 'a..b' },
-      reason: 'not a valid handle',
+    expect(resolutionError(err, 'a..b')).toMatchObject({
+      details: { step: 'handle', target: 'a..b' },
+      message: 'Could not resolve the handle a..b: not a valid handle.',
     })
   })
 
@@ -235,14 +233,17 @@ describe('resolutionFailure', () => {
       new TypeError('fetch failed', { cause: refused }),
       `${MESSAGES.issuerMetadataFailed} https://as.test/`,
     )
-    expect(resolutionFailure(err, 'alice.test')).toEqual({
-      failed: { step: 'authorization_server_metadata', target: 'https://as.test' },
-      reason: 'connection refused',
-      unreachable: true,
+    const reported = resolutionError(err, 'alice.test')
+    expect(reported).toMatchObject({
+      details: { step: 'authorization_server_metadata', target: 'https://as.test' },
+      message:
+        'Could not get the OAuth authorization server metadata of https://as.test (for alice.test): connection refused.',
     })
+    expect(reported?.hint).toMatch(/may be down/)
   })
 
   it('is undefined for what is not a resolution failure', () => {
-    expect(resolutionFailure(new XRPCError(401), 'alice.test')).toBeUndefined()
+    expect(resolutionError(new XRPCError(401), 'alice.test')).toBeUndefined()
+    expect(resolutionError(new TypeError('a bug'), 'alice.test')).toBeUndefined()
   })
 })
