@@ -62,7 +62,12 @@ export async function signIn(
     const handler = async (params: URLSearchParams) => {
       const problem = callbackProblem(params)
       if (problem) throw problem
-      const signedIn = await exchange(ctx, client, params, redirectUri, clientId)
+      // Translated here, so that the page says what the terminal says.
+      const signedIn = await exchange(ctx, client, params, redirectUri, clientId).catch(
+        async (err: unknown) => {
+          throw await loginError(err, ctx.signal, options.timeout)
+        },
+      )
       await keepOrRevoke(client, signedIn, plan.keep)
       const detail = `atoauth is now signed in as ${signedIn.did}.`
       const outcome: CallbackOutcome = { ok: true, title: 'Logged in', detail }
