@@ -15,23 +15,21 @@ type CacheFile = { version: 1; entries: Record<string, Entry> }
 export class DiskCache<V extends NonNullable<unknown> | null> {
   readonly #path: string
   readonly #ttlMs: number
-  readonly #now: () => number
   #loaded: Promise<Record<string, Entry>> | undefined
 
-  constructor(dir: string, name: string, ttlMs: number, now: () => number = Date.now) {
+  constructor(dir: string, name: string, ttlMs: number) {
     this.#path = join(dir, `${name}.json`)
     this.#ttlMs = ttlMs
-    this.#now = now
   }
 
   async get(key: string): Promise<V | undefined> {
     const entry = (await this.#entries())[key]
-    if (!entry || entry.expiresAt <= this.#now()) return undefined
+    if (!entry || entry.expiresAt <= Date.now()) return undefined
     return entry.value as V
   }
 
   async set(key: string, value: V): Promise<void> {
-    await this.#write(key, { value, expiresAt: this.#now() + this.#ttlMs })
+    await this.#write(key, { value, expiresAt: Date.now() + this.#ttlMs })
   }
 
   async del(key: string): Promise<void> {
@@ -55,7 +53,7 @@ export class DiskCache<V extends NonNullable<unknown> | null> {
     const entries = await this.#entries()
     if (entry) entries[key] = entry
     else delete entries[key]
-    const now = this.#now()
+    const now = Date.now()
     for (const [key, entry] of Object.entries(entries)) {
       if (entry.expiresAt <= now) delete entries[key]
     }

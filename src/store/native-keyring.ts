@@ -10,7 +10,7 @@ import { trackNativeCall } from '../process-exit.js'
 import { diagnoseKeychainFailure, KeyringCallTimeout } from './keychain-trouble.js'
 import { type Notice, noticeIfSlow, noticeOnStderr } from './notice.js'
 
-/** One keychain entry per account name, under a fixed service. */
+/** One keychain entry per account name, under the service name `atoauth`. */
 export type Keyring = Pick<NativeKeyring, keyof NativeKeyring>
 
 /** The bound on a call nobody can answer an unlock prompt for (no terminal). */
@@ -38,13 +38,11 @@ export class NativeKeyring {
   // The longest value one entry holds, in UTF-16 code units. Windows caps a
   // credential at 2560 bytes of UTF-16 (1280 units): leave some room.
   readonly maxValueLength = process.platform === 'win32' ? 1200 : Number.POSITIVE_INFINITY
-  readonly #service: string
   readonly #timeoutMs: number
   /** Says the unlock notice; undefined when nobody can unlock, or once it was said. */
   #unlockNotice: Notice | undefined
 
-  constructor(service: string, options: KeyringWaitOptions = {}) {
-    this.#service = service
+  constructor(options: KeyringWaitOptions = {}) {
     const interactive = options.interactive ?? Boolean(process.stdin.isTTY && process.stderr.isTTY)
     this.#timeoutMs = interactive ? INTERACTIVE_CALL_TIMEOUT_MS : CALL_TIMEOUT_MS
     const notice = options.notice ?? noticeOnStderr
@@ -101,8 +99,7 @@ export class NativeKeyring {
   }
 
   async #entry(account: string): Promise<AsyncEntry> {
-    const key = `${this.#service}\0${account}`
-    let entry = entries.get(key)
+    let entry = entries.get(account)
     if (!entry) {
       // The platforms whose keychain is the Secret Service, over D-Bus.
       if (process.platform === 'linux' || process.platform === 'freebsd') {
@@ -114,8 +111,8 @@ export class NativeKeyring {
       const { AsyncEntry } = await import('@napi-rs/keyring')
       // On Linux, pin the Secret Service: the default fallback (the kernel
       // keyring) silently loses every session at reboot.
-      entry = new AsyncEntry(this.#service, account, { linux: { store: 'secret-service' } })
-      entries.set(key, entry)
+      entry = new AsyncEntry('atoauth', account, { linux: { store: 'secret-service' } })
+      entries.set(account, entry)
     }
     return entry
   }

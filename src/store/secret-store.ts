@@ -28,8 +28,7 @@ export async function openSecretStore(
   if (kind === 'file') return new FileSecretStore(settings.configDir)
   const { KeychainSecretStore } = await import('./keychain-secret-store.js')
   const { NativeKeyring } = await import('./native-keyring.js')
-  // Every atoauth entry is filed under the service name `atoauth`.
-  return new KeychainSecretStore(new NativeKeyring('atoauth', keyring))
+  return new KeychainSecretStore(new NativeKeyring(keyring))
 }
 
 export class FileSecretStore implements SecretStore {

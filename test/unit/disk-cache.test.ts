@@ -1,39 +1,42 @@
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DiskCache } from '../../src/store/disk-cache.ts'
 
 async function dir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'atoauth-cache-'))
 }
 
+/** Sets the clock the cache reads (Date.now) to `ms`. */
+const clockAt = (ms: number) => vi.useFakeTimers({ toFake: ['Date'], now: ms })
+afterEach(() => {
+  vi.useRealTimers()
+})
+
 describe('DiskCache', () => {
   it('keeps entries across instances (processes) until they expire', async () => {
     const where = await dir()
-    let now = 1_000
-    const clock = () => now
-    await new DiskCache<string>(where, 'nonces', 100, clock).set('https://pds', 'n1')
-    expect(await new DiskCache<string>(where, 'nonces', 100, clock).get('https://pds')).toBe('n1')
-    now = 1_100
-    expect(
-      await new DiskCache<string>(where, 'nonces', 100, clock).get('https://pds'),
-    ).toBeUndefined()
+    clockAt(1_000)
+    await new DiskCache<string>(where, 'nonces', 100).set('https://pds', 'n1')
+    expect(await new DiskCache<string>(where, 'nonces', 100).get('https://pds')).toBe('n1')
+    clockAt(1_100)
+    expect(await new DiskCache<string>(where, 'nonces', 100).get('https://pds')).toBeUndefined()
     expect((await stat(join(where, 'nonces.json'))).mode & 0o777).toBe(0o600)
   })
 
   it('drops expired entries when it writes, and deletes on request', async () => {
     const where = await dir()
-    let now = 0
-    const cache = new DiskCache<string>(where, 'c', 10, () => now)
+    clockAt(0)
+    const cache = new DiskCache<string>(where, 'c', 10)
     await cache.set('old', 'x')
-    now = 20
+    clockAt(20)
     await cache.set('new', 'y')
     await cache.del('gone')
     const file = JSON.parse(await readFile(join(where, 'c.json'), 'utf8'))
     expect(Object.keys(file.entries)).toEqual(['new'])
     await cache.del('new')
-    expect(await new DiskCache<string>(where, 'c', 10, () => now).get('new')).toBeUndefined()
+    expect(await new DiskCache<string>(where, 'c', 10).get('new')).toBeUndefined()
   })
 
   it('reads a corrupt or foreign file as empty, and replaces it on the next write', async () => {

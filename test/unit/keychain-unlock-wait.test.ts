@@ -28,7 +28,7 @@ afterEach(() => {
 async function stuckRead(interactive: boolean) {
   const { NativeKeyring } = await import('../../src/store/native-keyring.ts')
   const notices: string[] = []
-  const keyring = new NativeKeyring('atoauth-test', {
+  const keyring = new NativeKeyring({
     interactive,
     notice: (m) => notices.push(m),
   })
