@@ -2,20 +2,17 @@
 // public client's session 14 days after login, however often it is refreshed;
 // atoauth warns in the last 3 days so nobody finds out from a failing job.
 
-export const SESSION_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000
-export const ENDING_SOON_MS = 3 * 24 * 60 * 60 * 1000
-
-export type SessionState = 'active' | 'ending_soon' | 'ended' | 'needs_login'
+export const SESSION_LIFETIME_MS = 14 * 86_400_000
+const ENDING_SOON_MS = 3 * 86_400_000
 
 export type SessionLife = {
-  state: SessionState
+  state: 'active' | 'ending_soon' | 'ended' | 'needs_login'
   loginAt: string
   endsAt: string
-  /** Milliseconds since the login. */
   ageMs: number
-  /** Milliseconds until the end; 0 once it has passed. */
+  /** 0 once the end has passed. */
   remainingMs: number
-  /** Why a new login is needed, when it is. */
+  /** Why a new login is needed: set exactly when one is. */
   reason?: string
 }
 
@@ -24,41 +21,38 @@ export function sessionLife(
   now: Date,
 ): SessionLife {
   const login = Date.parse(account.loginAt)
-  const end = login + SESSION_LIFETIME_MS
-  const remainingMs = Math.max(0, end - now.getTime())
-  const base = {
+  const remainingMs = Math.max(0, login + SESSION_LIFETIME_MS - now.getTime())
+  const life = {
     loginAt: account.loginAt,
-    endsAt: new Date(end).toISOString(),
+    endsAt: new Date(login + SESSION_LIFETIME_MS).toISOString(),
     ageMs: Math.max(0, now.getTime() - login),
     remainingMs,
   }
-  if (account.needsLogin)
-    return { ...base, state: 'needs_login', reason: account.needsLogin.reason }
+  const { needsLogin } = account
+  if (needsLogin) return { ...life, state: 'needs_login', reason: needsLogin.reason }
   if (remainingMs === 0) {
-    return {
-      ...base,
-      state: 'ended',
-      reason: 'it reached the 14-day limit for sessions of public clients',
-    }
+    const reason = 'it reached the 14-day limit for sessions of public clients'
+    return { ...life, state: 'ended', reason }
   }
-  return { ...base, state: remainingMs < ENDING_SOON_MS ? 'ending_soon' : 'active' }
+  return { ...life, state: remainingMs < ENDING_SOON_MS ? 'ending_soon' : 'active' }
 }
+
+const UNITS = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['min', 60_000],
+  ['s', 1000],
+] as const
 
 /** "13 d 22 h", "5 h 3 min", "42 s": the two largest units. */
 export function formatDuration(ms: number): string {
-  const units: [string, number][] = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['min', 60_000],
-    ['s', 1000],
-  ]
-  const parts: string[] = []
-  let rest = Math.max(0, ms)
-  for (const [unit, size] of units) {
+  const largest = UNITS.findIndex(([, size]) => ms >= size)
+  if (largest === -1) return '0 s'
+  let rest = ms
+  const parts = UNITS.slice(largest, largest + 2).map(([unit, size]) => {
     const n = Math.floor(rest / size)
     rest -= n * size
-    if (n > 0 || parts.length > 0) parts.push(`${n} ${unit}`)
-    if (parts.length === 2) break
-  }
-  return parts.filter((p) => !p.startsWith('0 ')).join(' ') || '0 s'
+    return n > 0 ? `${n} ${unit}` : ''
+  })
+  return parts.join(' ').trim()
 }

@@ -13,16 +13,10 @@ export function accountsCommand(run: Runner): Command {
 }
 
 export async function runAccounts(ctx: Context): Promise<CommandResult> {
-  const listed = await ctx.accounts.list()
   const now = ctx.now()
-  const accounts = listed.map(({ needsLogin, ...a }) => {
-    const life = sessionLife({ loginAt: a.loginAt, needsLogin }, now)
-    return {
-      ...a,
-      sessionExpiresAt: life.endsAt,
-      state: life.state,
-      ...(life.reason ? { reason: life.reason } : {}),
-    }
+  const accounts = (await ctx.accounts.list()).map(({ needsLogin, ...a }) => {
+    const { endsAt, state, reason } = sessionLife({ loginAt: a.loginAt, needsLogin }, now)
+    return { ...a, sessionExpiresAt: endsAt, state, ...(reason ? { reason } : {}) }
   })
   if (accounts.length === 0) {
     ctx.out.info('No account is logged in. Log in with: atoauth login <handle>')
@@ -33,9 +27,7 @@ export async function runAccounts(ctx: Context): Promise<CommandResult> {
     text: accounts.map(
       (a) =>
         `${a.default ? '*' : ' '} ${a.handle.padEnd(width)}  ${a.did}  ${a.pds}  ${a.store}, ` +
-        (a.state === 'needs_login' || a.state === 'ended'
-          ? 'needs login'
-          : `session ends ${a.sessionExpiresAt.slice(0, 10)}`),
+        (a.reason ? 'needs login' : `session ends ${a.sessionExpiresAt.slice(0, 10)}`),
     ),
   }
 }

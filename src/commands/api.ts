@@ -2,9 +2,11 @@
 // through the OAuth session, which signs it with DPoP and refreshes the
 // tokens when due. The scripting primitive, like `gh api`: prints the
 // response JSON; a non-2xx answer is an error carrying the XRPC error.
+import { readFile } from 'node:fs/promises'
+import { buffer } from 'node:stream/consumers'
 import { Command, Option } from 'commander'
 import type { Context } from '../context.js'
-import { UsageError } from '../errors.js'
+import { describeCause, UsageError } from '../errors.js'
 import type { XrpcRequest } from '../oauth/xrpc-session.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
@@ -70,75 +72,79 @@ export async function runApi(options: ApiOptions, ctx: Context): Promise<Command
   }
   // Bytes (a CAR file, a blob) are the data as they are; --json still gets
   // one JSON document, carrying them in base64.
-  if (ctx.out.json) {
-    return {
-      data: { encoding: contentType, base64: Buffer.from(bytes).toString('base64') },
-      text: [],
-    }
-  }
-  return { data: {}, text: [], raw: bytes }
+  if (!ctx.out.json) return { data: {}, text: [], raw: bytes }
+  const base64 = Buffer.from(bytes).toString('base64')
+  return { data: { encoding: contentType, base64 }, text: [] }
 }
 
 async function buildRequest(options: ApiOptions, ctx: Context): Promise<XrpcRequest> {
-  const [{ isValidNsid }, { knownMethod }, fields, input] = await Promise.all([
+  const [{ isValidNsid }, { knownMethod }, fields] = await Promise.all([
     import('@atproto/syntax'),
     import('../xrpc/lexicon-methods.js'),
     import('../xrpc/fields.js'),
-    import('../input.js'),
   ])
-  if (!isValidNsid(options.nsid)) {
+  const { nsid, input, proxy } = options
+  if (!isValidNsid(nsid)) {
     throw new UsageError(
-      `"${options.nsid}" is not an XRPC method name (NSID).`,
+      `"${nsid}" is not an XRPC method name (NSID).`,
       'Example: atoauth api com.atproto.server.describeServer',
     )
   }
-  const known = knownMethod(options.nsid)
+  const known = knownMethod(nsid)
   const method =
     options.method ??
-    (known ? (known.type === 'query' ? 'GET' : 'POST') : options.input ? 'POST' : undefined)
+    (known ? (known.type === 'query' ? 'GET' : 'POST') : input ? 'POST' : undefined)
   if (!method) {
     throw new UsageError(
-      `atoauth does not know whether ${options.nsid} is a query or a procedure.`,
+      `atoauth does not know whether ${nsid} is a query or a procedure.`,
       'Pass --method GET for a query, or --method POST (or --input) for a procedure.',
     )
   }
-  if (method === 'GET' && options.input) {
+  if (method === 'GET' && input) {
     throw new UsageError('--input sends a request body, which a GET (query) cannot have.')
+  }
+  if (proxy && !/^did:[a-z]+:[^#\s]+#[^#\s]+$/.test(proxy)) {
+    throw new UsageError(
+      `--proxy "${proxy}" is not a service reference.`,
+      'Write it as <did>#<service id>, e.g. did:web:api.bsky.chat#bsky_chat',
+    )
   }
 
   const given = fields.parseFields(options.fields)
-  const headers: Record<string, string> = {}
-  if (options.proxy) headers['atproto-proxy'] = checkProxy(options.proxy)
-  let query = new URLSearchParams()
+  const headers: Record<string, string> = proxy ? { 'atproto-proxy': proxy } : {}
+  const query = method === 'GET' || input ? fields.fieldsToQuery(given).toString() : ''
   let body: Uint8Array | undefined
-  if (method === 'GET' || options.input) {
-    query = fields.fieldsToQuery(given)
-  }
-  if (options.input) {
+  if (input) {
     const encoding = options.contentType ?? (known?.type === 'procedure' ? known.input : undefined)
-    const bytes = await input.readInputBytes(options.input, ctx.stdin, 'the request body')
+    body = await readInput(input, ctx.stdin)
     if (encoding === undefined || /json/i.test(encoding)) {
-      const origin = options.input === '-' ? 'The body read from stdin' : options.input
-      body = Buffer.from(JSON.stringify(input.parseJsonInput(bytes.toString('utf8'), origin)))
-      headers['content-type'] = encoding ?? 'application/json'
-    } else {
-      body = bytes
-      headers['content-type'] = encoding === '*/*' ? 'application/octet-stream' : encoding
+      const origin = input === '-' ? 'The body read from stdin' : input
+      body = Buffer.from(JSON.stringify(parseJsonInput(body, origin)))
     }
+    headers['content-type'] =
+      encoding === '*/*' ? 'application/octet-stream' : (encoding ?? 'application/json')
   } else if (method === 'POST' && given.length > 0) {
     body = Buffer.from(JSON.stringify(fields.fieldsToBody(given)))
     headers['content-type'] = 'application/json'
   }
-  const search = query.size > 0 ? `?${query}` : ''
-  return { method, path: `/xrpc/${options.nsid}${search}`, headers, body }
+  return { method, path: `/xrpc/${nsid}${query && `?${query}`}`, headers, body }
 }
 
-function checkProxy(value: string): string {
-  if (!/^did:[a-z]+:[^#\s]+#[^#\s]+$/.test(value)) {
-    throw new UsageError(
-      `--proxy "${value}" is not a service reference.`,
-      'Write it as <did>#<service id>, e.g. did:web:api.bsky.chat#bsky_chat',
-    )
+/**
+ * `-` is stdin, read only when asked for explicitly: a script with an open
+ * but idle stdin never hangs on it.
+ */
+async function readInput(source: string, stdin: NodeJS.ReadableStream): Promise<Uint8Array> {
+  if (source === '-') return buffer(stdin)
+  return readFile(source).catch((err: unknown) => {
+    throw new UsageError(`Cannot read the request body from ${source}: ${describeCause(err)}`)
+  })
+}
+
+function parseJsonInput(bytes: Uint8Array, origin: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'))
+  } catch (err) {
+    throw new UsageError(`${origin} is not valid JSON: ${describeCause(err)}`)
   }
-  return value
 }

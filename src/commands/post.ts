@@ -1,12 +1,15 @@
 // atoauth post <text | ->: a Bluesky post, with links, mentions and hashtags
 // turned into rich-text facets; optionally a reply, and tagged languages.
+import { text as readText } from 'node:stream/consumers'
+import type { Agent } from '@atproto/api'
+import type { AtUri } from '@atproto/syntax'
 import { Command } from 'commander'
 import type { Context } from '../context.js'
 import { AtoauthError, UsageError } from '../errors.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
 
-export const MAX_POST_GRAPHEMES = 300
+const MAX_POST_GRAPHEMES = 300
 /** app.bsky.feed.post allows at most this many language tags. */
 const MAX_LANGS = 3
 const POST_COLLECTION = 'app.bsky.feed.post'
@@ -34,17 +37,20 @@ export function postCommand(run: Runner): Command {
 }
 
 export async function runPost(options: PostOptions, ctx: Context): Promise<CommandResult> {
-  const [{ Agent, RichText }, syntax] = await Promise.all([
+  const [{ Agent, RichText }, { AtUri, isValidLanguage }] = await Promise.all([
     import('@atproto/api'),
     import('@atproto/syntax'),
   ])
-  const langs = checkLangs(options.langs, syntax.isValidLanguage)
-  const replyTo = options.reply === undefined ? undefined : checkReplyUri(options.reply, syntax)
-  let text = options.text
-  if (text === '-') {
-    const { readInputText } = await import('../input.js')
-    text = await readInputText('-', ctx.stdin, 'the post')
+  const langs = options.langs.map((l) => l.trim()).filter((l) => l !== '')
+  const badLang = langs.find((tag) => !isValidLanguage(tag))
+  if (badLang !== undefined) {
+    throw new UsageError(`--lang "${badLang}" is not a language tag.`, 'Examples: en, de, pt-BR')
   }
+  if (langs.length > MAX_LANGS) {
+    throw new UsageError(`A post can have at most ${MAX_LANGS} languages; got ${langs.length}.`)
+  }
+  const replyTo = options.reply === undefined ? undefined : replyTarget(options.reply, AtUri)
+  const text = options.text === '-' ? await readText(ctx.stdin) : options.text
   const richText = new RichText({ text: text.trim() })
   if (richText.length === 0) {
     throw new UsageError('The post is empty.', 'Pass the text to post, or - to read it from stdin.')
@@ -71,42 +77,22 @@ export async function runPost(options: PostOptions, ctx: Context): Promise<Comma
   const created = await agent.post({
     text: richText.text,
     facets: richText.facets,
-    ...(reply ? { reply } : {}),
-    ...(langs.length > 0 ? { langs } : {}),
+    reply,
+    langs: langs.length > 0 ? langs : undefined,
     createdAt: ctx.now().toISOString(),
   })
-  const rkey = created.uri.split('/').pop()
-  const url = `https://bsky.app/profile/${did}/post/${rkey}`
-  return {
-    data: { uri: created.uri, cid: created.cid, url, ...(reply ? { reply } : {}) },
-    text: [created.uri, url],
-  }
-}
-
-function checkLangs(langs: string[], isValidLanguage: (tag: string) => boolean): string[] {
-  const tags = langs.map((l) => l.trim()).filter((l) => l !== '')
-  for (const tag of tags) {
-    if (!isValidLanguage(tag)) {
-      throw new UsageError(`--lang "${tag}" is not a language tag.`, 'Examples: en, de, pt-BR')
-    }
-  }
-  if (tags.length > MAX_LANGS) {
-    throw new UsageError(`A post can have at most ${MAX_LANGS} languages; got ${tags.length}.`)
-  }
-  return tags
+  const url = `https://bsky.app/profile/${did}/post/${created.uri.split('/').pop()}`
+  return { data: { uri: created.uri, cid: created.cid, url, reply }, text: [created.uri, url] }
 }
 
 type ReplyTarget = { repo: string; rkey: string; uri: string }
 
-function checkReplyUri(
-  uri: string,
-  syntax: { AtUri: typeof import('@atproto/syntax').AtUri },
-): ReplyTarget {
-  let parsed: InstanceType<typeof syntax.AtUri> | undefined
+function replyTarget(uri: string, AtUriClass: typeof AtUri): ReplyTarget {
+  let parsed: AtUri | undefined
   try {
-    parsed = new syntax.AtUri(uri)
+    parsed = new AtUriClass(uri)
   } catch {}
-  if (!parsed || parsed.collection !== POST_COLLECTION || !parsed.rkey) {
+  if (parsed?.collection !== POST_COLLECTION || !parsed.rkey) {
     throw new UsageError(
       `--reply "${uri}" is not the at:// URI of a post.`,
       `Expected at://<did or handle>/${POST_COLLECTION}/<rkey>, as printed by atoauth post.`,
@@ -115,35 +101,19 @@ function checkReplyUri(
   return { repo: parsed.host, rkey: parsed.rkey, uri }
 }
 
-type StrongRef = { uri: string; cid: string }
-
 /** The parent is the post replied to; the root is its thread's first post. */
-async function replyRef(
-  agent: import('@atproto/api').Agent,
-  target: ReplyTarget,
-): Promise<{ root: StrongRef; parent: StrongRef }> {
-  const parent = await agent.com.atproto.repo
-    .getRecord({ repo: target.repo, collection: POST_COLLECTION, rkey: target.rkey })
-    .catch((err: unknown) => {
-      if ((err as { error?: unknown }).error === 'RecordNotFound') {
-        throw new AtoauthError(
-          'reply_not_found',
-          `The post to reply to does not exist: ${target.uri}`,
-          {
-            hint: 'Check the at:// URI (atoauth post prints it).',
-          },
-        )
-      }
-      throw err
-    })
-  if (!parent.data.cid) {
-    throw new AtoauthError('reply_not_found', `The post to reply to has no CID: ${target.uri}`)
-  }
-  const parentRef = { uri: parent.data.uri, cid: parent.data.cid }
-  const value = parent.data.value as { reply?: { root?: StrongRef } }
-  const root = value.reply?.root
-  return {
-    root: root?.uri && root.cid ? { uri: root.uri, cid: root.cid } : parentRef,
-    parent: parentRef,
-  }
+async function replyRef(agent: Agent, target: ReplyTarget) {
+  const parent = await agent.getPost({ repo: target.repo, rkey: target.rkey }).catch((err) => {
+    if ((err as { error?: unknown }).error !== 'RecordNotFound') throw err
+    throw new AtoauthError(
+      'reply_not_found',
+      `The post to reply to does not exist: ${target.uri}`,
+      {
+        hint: 'Check the at:// URI (atoauth post prints it).',
+      },
+    )
+  })
+  const parentRef = { uri: parent.uri, cid: parent.cid }
+  const root = parent.value.reply?.root
+  return { root: root ? { uri: root.uri, cid: root.cid } : parentRef, parent: parentRef }
 }

@@ -5,7 +5,6 @@
 import { Command } from 'commander'
 import type { Context } from '../context.js'
 import { ExitCode } from '../errors.js'
-import type { ListedAccount } from '../oauth/accounts.js'
 import type { CommandResult } from '../output.js'
 import { formatDuration, type SessionLife, sessionLife } from '../session-lifetime.js'
 import type { Runner } from './runner.js'
@@ -20,7 +19,10 @@ export function statusCommand(run: Runner): Command {
 
 export async function runStatus(ctx: Context): Promise<CommandResult> {
   const now = ctx.now()
-  const accounts = (await ctx.accounts.list()).map((account) => describe(account, now))
+  const accounts = (await ctx.accounts.list()).map(({ needsLogin, ...a }) => ({
+    ...a,
+    ...sessionLife({ loginAt: a.loginAt, needsLogin }, now),
+  }))
   if (accounts.length === 0) {
     ctx.out.info('No account is logged in. Log in with: atoauth login <handle>')
   }
@@ -30,7 +32,7 @@ export async function runStatus(ctx: Context): Promise<CommandResult> {
         `the session of ${a.handle} ends in ${formatDuration(a.remainingMs)} (${a.endsAt}): ` +
           `log in again before then: atoauth login ${a.handle}`,
       )
-    } else if (a.state === 'needs_login' || a.state === 'ended') {
+    } else if (a.reason) {
       ctx.out.warn(
         `the session of ${a.handle} has ended: ${a.reason}. Log in again: atoauth login ${a.handle}`,
       )
@@ -41,11 +43,8 @@ export async function runStatus(ctx: Context): Promise<CommandResult> {
   // run `atoauth status || atoauth login …`.
   const wanted = ctx.settings.account
   const { isAccount } = await import('../store/account-index.js')
-  const inUse = wanted
-    ? accounts.find((a) => isAccount(a, wanted))
-    : accounts.find((a) => a.default)
-  const usable = inUse !== undefined && (inUse.state === 'active' || inUse.state === 'ending_soon')
-
+  const inUse = accounts.find((a) => (wanted ? isAccount(a, wanted) : a.default))
+  const usable = inUse !== undefined && !inUse.reason
   const width = Math.max(0, ...accounts.map((a) => a.handle.length))
   return {
     data: {
@@ -61,14 +60,8 @@ export async function runStatus(ctx: Context): Promise<CommandResult> {
   }
 }
 
-type Described = Omit<ListedAccount, 'needsLogin'> & SessionLife
-
-function describe({ needsLogin, ...account }: ListedAccount, now: Date): Described {
-  return { ...account, ...sessionLife({ loginAt: account.loginAt, needsLogin }, now) }
-}
-
-function summary(a: Described): string {
-  if (a.state === 'needs_login' || a.state === 'ended') return `needs login  ${a.reason}`
+function summary(a: SessionLife): string {
+  if (a.reason) return `needs login  ${a.reason}`
   const label = a.state === 'active' ? 'active     ' : 'ending soon'
   const ends = `ends in ${formatDuration(a.remainingMs)} (${a.endsAt.slice(0, 16)}Z)`
   return `${label}  logged in ${formatDuration(a.ageMs)} ago, ${ends}`
