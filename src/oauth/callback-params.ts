@@ -56,9 +56,9 @@ function failure(code: string, message: string, hint = 'Run atoauth login again.
 }
 
 /** The server's words on one short line, without escape sequences (they reach a terminal). */
-function printable(text: string | null, max = 300): string {
+function printable(text: string | null): string {
   const line = terminalText(text ?? '')
     .replace(/\s+/g, ' ')
     .trim()
-  return line.length > max ? `${line.slice(0, max)}…` : line
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line
 }

@@ -34,7 +34,7 @@ export function withLoginOptions(command: Command): Command {
     .addOption(
       new Option('--timeout <seconds>', 'how long to wait for the browser')
         .default(300)
-        .argParser(parsePositiveInteger),
+        .argParser(wholeNumber(1, Infinity, 'expected a whole number of seconds')),
     )
     .addOption(
       new Option(
@@ -42,7 +42,7 @@ export function withLoginOptions(command: Command): Command {
         'listen for the browser on this 127.0.0.1 port (default: any free one)',
       )
         .default(0, 'any free port')
-        .argParser(parsePort),
+        .argParser(wholeNumber(1, 65535, 'expected a port number from 1 to 65535')),
     )
 }
 
@@ -76,18 +76,11 @@ export async function checkIdentifier(identifier: string): Promise<string> {
   )
 }
 
-function parsePort(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new InvalidArgumentError('expected a port number from 1 to 65535')
+/** A commander parser of a whole number from `min` to `max`, or the usage error `expected`. */
+function wholeNumber(min: number, max: number, expected: string) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(expected)
+    return n
   }
-  return n
-}
-
-function parsePositiveInteger(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new InvalidArgumentError('expected a whole number of seconds')
-  }
-  return n
 }

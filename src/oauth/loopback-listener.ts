@@ -3,7 +3,13 @@
 // callback), on a port the OS picks, and handles exactly one GET /callback.
 // Anything else is answered and otherwise ignored, so a stray request (a
 // favicon, a port scanner) can neither end nor crash the login.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { AtoauthError } from '../errors.js'
 import { CALLBACK_PATH } from './client-id.js'
@@ -11,20 +17,13 @@ import { callbackPage } from './html-page.js'
 
 export type CallbackOutcome = { ok: boolean; title: string; detail: string }
 
-/** What the login does with the callback's query; it decides the page shown. */
-export type CallbackHandler<T> = (
-  params: URLSearchParams,
-) => Promise<{ value: T; outcome: CallbackOutcome }>
-
-/** A request that was answered and ignored, for the terminal to mention. */
-export type IgnoredRequest = { status: number; reason: string }
-
 export type PasteResult =
   | { accepted: true; outcome: CallbackOutcome }
   | { accepted: false; reason: string }
 
 export type WaitOptions<T> = {
-  handler: CallbackHandler<T>
+  /** What the login does with the callback's query; its outcome is the page shown. */
+  handler: (params: URLSearchParams) => Promise<{ value: T; outcome: CallbackOutcome }>
   signal?: AbortSignal
   /** Whether a state is this login's (the library's state store knows). */
   isThisLogin: (state: string) => boolean
@@ -34,13 +33,13 @@ export type WaitOptions<T> = {
 const MAX_URL_LENGTH = 8 * 1024
 
 /** The one callback, handled: the page to show, then settling the login. */
-type Handled = { outcome: CallbackOutcome; status: number; settle: () => void }
+type Handled = { outcome: CallbackOutcome; settle: () => void }
 
 export class LoopbackListener {
   readonly port: number
   readonly redirectUri: `http://127.0.0.1:${number}/callback`
   /** Told about requests that were refused and did not end the login. */
-  onIgnored: (request: IgnoredRequest) => void = () => {}
+  onIgnored: (request: { status: number; reason: string }) => void = () => {}
   readonly #server: Server
   #isThisLogin: (state: string) => boolean = () => false
   #handleOnce: ((params: URLSearchParams) => Promise<Handled>) | undefined
@@ -52,12 +51,9 @@ export class LoopbackListener {
     server.on('request', (req, res) => this.#route(req, res))
     // A malformed request (oversized headers, garbage) must not crash the login.
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      const status =
-        err.code === 'HPE_HEADER_OVERFLOW'
-          ? '431 Request Header Fields Too Large'
-          : '400 Bad Request'
-      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`)
-      else socket.destroy()
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+      if (!socket.writable) return socket.destroy()
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\n\r\n`)
     })
   }
 
@@ -69,7 +65,7 @@ export class LoopbackListener {
         server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve())
       })
     } catch (err) {
-      throw bindError(port, err)
+      throw bindError(port, err as NodeJS.ErrnoException)
     }
     return new LoopbackListener(server)
   }
@@ -91,15 +87,14 @@ export class LoopbackListener {
       }
       if (signal?.aborted) return onAbort()
       signal?.addEventListener('abort', onAbort, { once: true })
-
       this.#handleOnce = async (params) => {
         this.#handleOnce = undefined
         signal?.removeEventListener('abort', onAbort)
         try {
           const { value, outcome } = await handler(params)
-          return { outcome, status: outcome.ok ? 200 : 400, settle: () => resolve(value) }
+          return { outcome, settle: () => resolve(value) }
         } catch (err) {
-          return { outcome: outcomeOf(err), status: 400, settle: () => reject(err) }
+          return { outcome: failedOutcome(err), settle: () => reject(err) }
         }
       }
     })
@@ -145,7 +140,8 @@ export class LoopbackListener {
     const rejection = rejectionFor(req, this.port)
     if (rejection) {
       if (rejection.status === 405) res.setHeader('allow', 'GET')
-      plain(res, rejection.status, rejection.text)
+      res.writeHead(rejection.status, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end(`${STATUS_CODES[rejection.status]}\n`)
       if (rejection.notice) this.onIgnored({ status: rejection.status, reason: rejection.notice })
       return
     }
@@ -170,67 +166,46 @@ export class LoopbackListener {
       return
     }
     void handleOnce(params).then((handled) => {
-      let settled = false
+      // The page is handed to the system, or the browser went away while the
+      // code was exchanged: the login ends either way, without waiting for
+      // the browser to hang up.
       const finish = () => {
-        if (settled) return
-        settled = true
         this.#server.close()
-        // The page is on its way (or the browser is gone): atoauth need not
-        // stay alive until the browser hangs up.
         req.socket.unref()
         handled.settle()
       }
-      // The browser may have gone away while the code was exchanged: the
-      // login ends either way, with or without the page. Once the page is
-      // handed to the system ('finish'), it reaches the browser even if
-      // atoauth exits at once: no need to wait for the browser to read it.
       if (res.closed || req.socket.destroyed) return finish()
-      res.once('finish', finish)
       res.once('close', finish)
       res.setHeader('connection', 'close')
-      page(res, handled.status, handled.outcome)
+      page(res, handled.outcome.ok ? 200 : 400, handled.outcome)
     })
   }
 }
 
-type Rejection = { status: number; text: string; notice?: string }
+type Rejection = { status: number; notice?: string }
 
 /** Why a request cannot be the authorization callback, if it cannot. */
 function rejectionFor(req: IncomingMessage, port: number): Rejection | undefined {
   const from = req.socket.remoteAddress ?? 'an unknown address'
-  if (!isLoopbackAddress(from)) {
-    return { status: 403, text: 'Forbidden', notice: `a request from ${from}, not from 127.0.0.1` }
+  if (!['127.0.0.1', '::ffff:127.0.0.1', '::1'].includes(from)) {
+    return { status: 403, notice: `a request from ${from}, not from 127.0.0.1` }
   }
   // A web page whose name resolves to 127.0.0.1 (DNS rebinding) sends its own Host.
   const host = req.headers.host ?? ''
   if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
-    return {
-      status: 421,
-      text: 'Misdirected Request',
-      notice: `a request for host "${host.slice(0, 100)}", not 127.0.0.1:${port}`,
-    }
+    const notice = `a request for host "${host.slice(0, 100)}", not 127.0.0.1:${port}`
+    return { status: 421, notice }
   }
   const url = req.url ?? '/'
   if (url.length > MAX_URL_LENGTH) {
-    return {
-      status: 414,
-      text: 'URI Too Long',
-      notice: `an oversized request (${url.length} bytes)`,
-    }
+    return { status: 414, notice: `an oversized request (${url.length} bytes)` }
   }
-  const path = url.split('?')[0]
-  if (path !== CALLBACK_PATH) {
-    // Browsers ask for a favicon on their own: not worth a word.
-    const quiet = path === '/favicon.ico' || path === '/robots.txt'
-    return {
-      status: 404,
-      text: 'Not Found',
-      notice: quiet ? undefined : `a request for ${printablePath(path)}`,
-    }
-  }
-  if (req.method !== 'GET') {
-    return { status: 405, text: 'Method Not Allowed', notice: `a ${req.method} request` }
-  }
+  // The terminal's output strips control characters from the notices.
+  const path = url.split('?')[0] ?? ''
+  // Browsers ask for a favicon on their own: not worth a word.
+  if (path === '/favicon.ico' || path === '/robots.txt') return { status: 404 }
+  if (path !== CALLBACK_PATH) return { status: 404, notice: `a request for ${path.slice(0, 80)}` }
+  if (req.method !== 'GET') return { status: 405, notice: `a ${req.method} request` }
   return undefined
 }
 
@@ -258,37 +233,23 @@ const BIND_HINTS: Record<string, [string, string]> = {
   EACCES: ['needs privileges', 'Ports below 1024 need privileges: pick a --port above 1024.'],
 }
 
-function bindError(port: number, err: unknown): AtoauthError {
-  const known = BIND_HINTS[(err as NodeJS.ErrnoException).code ?? '']
+function bindError(port: number, err: NodeJS.ErrnoException): AtoauthError {
+  const known = BIND_HINTS[err.code ?? '']
   const [message, hint] = known
     ? [`Port ${port} on 127.0.0.1 ${known[0]}.`, known[1]]
     : [
-        `Cannot listen on 127.0.0.1 for the login callback: ${(err as Error).message}`,
+        `Cannot listen on 127.0.0.1 for the login callback: ${err.message}`,
         'Check that the loopback interface is up and that local ports are not exhausted.',
       ]
   return new AtoauthError('listener_failed', message, { hint, cause: err })
 }
 
-function printablePath(path: string | undefined): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return (path ?? '').replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 80)
-}
-
-function outcomeOf(err: unknown): CallbackOutcome {
+function failedOutcome(err: unknown): CallbackOutcome {
   const message = err instanceof Error ? err.message : String(err)
   const hint = err instanceof AtoauthError && err.hint ? ` ${err.hint}` : ''
   return { ok: false, title: 'Login failed', detail: `${message}${hint}` }
 }
 
-function isLoopbackAddress(address: string): boolean {
-  return address === '127.0.0.1' || address === '::ffff:127.0.0.1' || address === '::1'
-}
-
-function plain(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${text}\n`)
-}
-
 function page(res: ServerResponse, status: number, outcome: CallbackOutcome): void {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
-  res.end(callbackPage(outcome))
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(callbackPage(outcome))
 }

@@ -1,8 +1,12 @@
 // Waiting for the browser to come back to the listener: a countdown spinner
-// when the browser opened here; otherwise (SSH, no display, --no-browser) the
-// instructions for a browser elsewhere — an SSH tunnel, or pasting the URL the
-// browser ended on — and the paste prompt.
+// when the browser opened here; otherwise (SSH, no display, --no-browser) it
+// runs on another device, whose redirect reaches the listener through an SSH
+// tunnel, or the person pastes the URL that browser ended on. The listener
+// keeps waiting meanwhile; whichever arrives first wins.
+import { hostname, userInfo } from 'node:os'
+import { createInterface } from 'node:readline'
 import type { Context } from '../context.js'
+import { isSshSession } from './browser.js'
 import type { LoopbackListener } from './loopback-listener.js'
 
 export type Waiting<T> = {
@@ -11,6 +15,8 @@ export type Waiting<T> = {
   answered: Promise<T>
   timeoutSeconds: number
 }
+
+type Input = NodeJS.ReadableStream & { isTTY?: boolean; unref?: () => void }
 
 /** The desktop case: a spinner that counts down to the timeout. */
 export async function waitWithCountdown<T>(ctx: Context, waiting: Waiting<T>): Promise<T> {
@@ -27,18 +33,12 @@ export async function waitWithCountdown<T>(ctx: Context, waiting: Waiting<T>): P
   }
 }
 
-/**
- * No browser here: it runs on another device. Its redirect reaches this
- * listener through an SSH tunnel, or the person pastes the URL it ended on;
- * the first to arrive wins.
- */
+/** No browser here: the instructions for one elsewhere, and the paste prompt. */
 export async function waitForRemoteBrowser<T>(
   ctx: Context,
-  waiting: Waiting<T>,
+  { listener, answered, timeoutSeconds }: Waiting<T>,
   reason: string | undefined,
 ): Promise<T> {
-  const { listener, answered } = waiting
-  const { isSshSession, sshTunnelCommand } = await import('./terminal-environment.js')
   const ssh = isSshSession()
   const why = reason && reason !== '--no-browser' ? ` (${reason})` : ''
   ctx.out.info(`No browser opened here${why}: open the URL above on any device.`)
@@ -49,29 +49,61 @@ export async function waitForRemoteBrowser<T>(
   }
   // A person at a terminal can paste; in an SSH session without a TTY
   // (ssh host 'atoauth login …') stdin is still their keyboard.
-  const input = ctx.stdin as NodeJS.ReadableStream & { isTTY?: boolean }
+  const input = ctx.stdin as Input
   const canPaste = input.isTTY === true || ssh
   if (canPaste) {
     ctx.out.info(
       `If the browser then shows an error page at ${listener.redirectUri}?…, copy that whole URL from its address bar and paste it here.`,
     )
   }
-  ctx.out.info(
-    `Waiting up to ${formatRemaining(waiting.timeoutSeconds * 1000)} (Ctrl-C to cancel).`,
-  )
+  ctx.out.info(`Waiting up to ${formatRemaining(timeoutSeconds * 1000)} (Ctrl-C to cancel).`)
   if (!canPaste) return answered
-  const { acceptPastedCallbacks } = await import('./paste-prompt.js')
-  const done = new AbortController()
-  acceptPastedCallbacks(listener, {
-    input,
-    output: process.stderr,
-    say: (message) => ctx.out.warn(message),
-    signal: done.signal,
-  })
+  const stopReading = readPastedCallbacks(ctx, listener, input)
   try {
     return await answered
   } finally {
-    done.abort()
+    stopReading()
+  }
+}
+
+/** Reads pasted lines until one is accepted or the input ends; returns how to stop. */
+function readPastedCallbacks(ctx: Context, listener: LoopbackListener, input: Input) {
+  const terminal = input.isTTY === true
+  const output = process.stderr
+  const lines = createInterface({ input, output: terminal ? output : undefined, terminal })
+  const prompt = () => {
+    if (terminal) output.write('Paste the URL here: ')
+  }
+  // In raw mode Ctrl-C arrives as a line-editing key, not as a signal: pass it on.
+  lines.on('SIGINT', () => process.kill(process.pid, 'SIGINT'))
+  lines.on('line', async (line) => {
+    if (line.trim() === '') return prompt()
+    lines.pause()
+    const result = await listener.submitPasted(line)
+    if (result.accepted) return lines.close()
+    ctx.out.warn(`Not accepted: ${result.reason}.`)
+    lines.resume()
+    prompt()
+  })
+  prompt()
+  return () => {
+    lines.close()
+    // A pipe that stays open (ssh without a TTY) would keep the process alive.
+    input.unref?.()
+  }
+}
+
+/** The command that forwards a port of the person's own machine to this listener. */
+export function sshTunnelCommand(port: number, env: NodeJS.ProcessEnv = process.env): string {
+  const user = userName(env)
+  return `ssh -N -L ${port}:127.0.0.1:${port} ${user ? `${user}@` : ''}${hostname()}`
+}
+
+function userName(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    return env.USER || env.LOGNAME || userInfo().username
+  } catch {
+    return undefined // no passwd entry for this uid (some containers)
   }
 }
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { openBrowser } from '../../src/oauth/browser.ts'
-import { noBrowserReason, sshTunnelCommand } from '../../src/oauth/terminal-environment.ts'
-import { formatRemaining } from '../../src/oauth/wait.ts'
+import { noBrowserReason, openBrowser } from '../../src/oauth/browser.ts'
+import { formatRemaining, sshTunnelCommand } from '../../src/oauth/wait.ts'
 
 describe('where a browser may be opened', () => {
   it.each([
