@@ -115,11 +115,15 @@ async function buildRequest(options: ApiOptions, ctx: Context): Promise<XrpcRequ
   const query = method === 'GET' || input ? fields.fieldsToQuery(given).toString() : ''
   let body: Uint8Array | undefined
   if (input) {
-    const encoding = options.contentType ?? (known?.type === 'procedure' ? known.input : undefined)
     body = await readInput(input, ctx.stdin)
+    const encoding = options.contentType ?? (known?.type === 'procedure' ? known.input : undefined)
     if (encoding === undefined || /json/i.test(encoding)) {
-      const origin = input === '-' ? 'The body read from stdin' : input
-      body = Buffer.from(JSON.stringify(parseJsonInput(body, origin)))
+      try {
+        JSON.parse(Buffer.from(body).toString('utf8'))
+      } catch (err) {
+        const origin = input === '-' ? 'The body read from stdin' : input
+        throw new UsageError(`${origin} is not valid JSON: ${describeCause(err)}`)
+      }
     }
     headers['content-type'] =
       encoding === '*/*' ? 'application/octet-stream' : (encoding ?? 'application/json')
@@ -130,21 +134,10 @@ async function buildRequest(options: ApiOptions, ctx: Context): Promise<XrpcRequ
   return { method, path: `/xrpc/${nsid}${query && `?${query}`}`, headers, body }
 }
 
-/**
- * `-` is stdin, read only when asked for explicitly: a script with an open
- * but idle stdin never hangs on it.
- */
+/** `-` is stdin, read only when asked for: an open but idle stdin never blocks a script. */
 async function readInput(source: string, stdin: NodeJS.ReadableStream): Promise<Uint8Array> {
   if (source === '-') return buffer(stdin)
   return readFile(source).catch((err: unknown) => {
     throw new UsageError(`Cannot read the request body from ${source}: ${describeCause(err)}`)
   })
-}
-
-function parseJsonInput(bytes: Uint8Array, origin: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8'))
-  } catch (err) {
-    throw new UsageError(`${origin} is not valid JSON: ${describeCause(err)}`)
-  }
 }

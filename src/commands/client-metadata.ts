@@ -6,8 +6,6 @@ import { HOSTED_SCOPE } from '../oauth/client-id.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
 
-export type ClientMetadataOptions = { clientId: string | undefined; scope: string }
-
 export function clientMetadataCommand(run: Runner): Command {
   return new Command('client-metadata')
     .description('print the client metadata document to host at a client_id URL, validated')
@@ -24,7 +22,7 @@ export function clientMetadataCommand(run: Runner): Command {
 }
 
 export async function runClientMetadata(
-  options: ClientMetadataOptions,
+  options: { clientId: string | undefined; scope: string },
   ctx: Context,
 ): Promise<CommandResult> {
   const { hostedClientMetadata, validateHostedClientMetadata } = await import(

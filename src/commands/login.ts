@@ -18,27 +18,23 @@ export function loginCommand(run: Runner): Command {
 }
 
 export async function runLogin(options: LoginOptions, ctx: Context): Promise<CommandResult> {
-  const [{ signIn }, { revokeSession }] = await Promise.all([
+  const [{ signIn }, { revokeSession }, { SecretSessionStore }] = await Promise.all([
     import('../oauth/login.js'),
     import('../oauth/client.js'),
+    import('../store/session-store.js'),
   ])
   const kind = ctx.settings.storeKind
   const secrets = await ctx.accounts.openStore(kind)
-  const { SecretSessionStore } = await import('../store/session-store.js')
-  let record: AccountRecord | undefined
   let previous: AccountRecord | undefined
-  await signIn(ctx, options, {
+  const { account } = await signIn(ctx, options, {
     // The library stores the session here, and first revokes the one it replaces.
     sessionStore: new SecretSessionStore(secrets),
     // Proven to work before the person spends time in the browser.
     ready: () => secrets.probe(),
     keep: async ({ account }) => {
-      record = { ...account, store: kind }
-      previous = await ctx.accounts.saveLogin(record)
+      previous = await ctx.accounts.saveLogin({ ...account, store: kind })
     },
   })
-  if (!record) throw new Error('signIn returned before the account was recorded')
-
   // A session kept in the other store (keychain vs plaintext file) is one
   // the library could not see: end it too, rather than leave it behind.
   if (previous && previous.store !== kind) {
@@ -47,14 +43,9 @@ export async function runLogin(options: LoginOptions, ctx: Context): Promise<Com
       () => {},
     )
   }
+  const { did, handle, pds, scope } = account
   return {
-    data: {
-      did: record.did,
-      handle: record.handle,
-      pds: record.pds,
-      scope: record.scope,
-      store: record.store,
-    },
-    text: [`Logged in as ${record.handle} (${record.did}) on ${record.pds}`],
+    data: { did, handle, pds, scope, store: kind },
+    text: [`Logged in as ${handle} (${did}) on ${pds}`],
   }
 }

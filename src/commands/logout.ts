@@ -10,8 +10,6 @@ import type { Runner } from './runner.js'
 
 export type LogoutOptions = { account: string | undefined; all: boolean }
 
-type LoggedOut = { did: string; handle: string; revoked: boolean }
-
 export function logoutCommand(run: Runner): Command {
   return new Command('logout')
     .description('revoke the session at the server and delete it from this machine')
@@ -35,35 +33,31 @@ export async function runLogout(options: LogoutOptions, ctx: Context): Promise<C
   const targets = options.all
     ? (await ctx.accounts.list()).map((a) => a.did)
     : [options.account ?? ctx.settings.account]
-
-  const done: LoggedOut[] = []
+  const done = []
   for (const target of targets) {
-    const resolved = await ctx.accounts.resolve(target)
-    done.push(await revokeAndForget(ctx, resolved))
+    done.push(await revokeAndForget(ctx, await ctx.accounts.resolve(target)))
   }
-
   const text = done.map((a) => `Logged out ${a.handle} (${a.did})`)
-  if (options.all) {
-    if (done.length === 0) ctx.out.info('No account was logged in.')
-    return { data: { accounts: done }, text }
-  }
-  return { data: { ...done[0] }, text }
+  if (!options.all) return { data: { ...done[0] }, text }
+  if (done.length === 0) ctx.out.info('No account was logged in.')
+  return { data: { accounts: done }, text }
 }
 
-async function revokeAndForget(ctx: Context, resolved: ResolvedAccount): Promise<LoggedOut> {
-  const { account, sessionStore, storage } = resolved
+async function revokeAndForget(ctx: Context, { account, sessionStore, storage }: ResolvedAccount) {
   const { revokeSession } = await import('../oauth/client.js')
-  let revoked = true
   // Revokes at the server, and deletes the stored secrets whatever happens.
-  await revokeSession(ctx, account, sessionStore).catch((err: unknown) => {
-    // A keychain that cannot be used keeps the account: its secrets are still there.
-    if (err instanceof AtoauthError && err.exitCode === ExitCode.storageUnavailable) throw err
-    revoked = false
-    ctx.out.warn(
-      `could not revoke the session of ${account.handle} at ${account.issuer} (${describeCause(err)}); ` +
-        'it was deleted here and expires at the server on its own.',
-    )
-  })
+  const revoked = await revokeSession(ctx, account, sessionStore).then(
+    () => true,
+    (err: unknown) => {
+      // A keychain that cannot be used keeps the account: its secrets are still there.
+      if (err instanceof AtoauthError && err.exitCode === ExitCode.storageUnavailable) throw err
+      ctx.out.warn(
+        `could not revoke the session of ${account.handle} at ${account.issuer} (${describeCause(err)}); ` +
+          'it was deleted here and expires at the server on its own.',
+      )
+      return false
+    },
+  )
   if (storage === 'keychain' || storage === 'file') await ctx.accounts.forget(account.did)
   return { did: account.did, handle: account.handle, revoked }
 }

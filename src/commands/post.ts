@@ -105,13 +105,10 @@ function replyTarget(uri: string, AtUriClass: typeof AtUri): ReplyTarget {
 async function replyRef(agent: Agent, target: ReplyTarget) {
   const parent = await agent.getPost({ repo: target.repo, rkey: target.rkey }).catch((err) => {
     if ((err as { error?: unknown }).error !== 'RecordNotFound') throw err
-    throw new AtoauthError(
-      'reply_not_found',
-      `The post to reply to does not exist: ${target.uri}`,
-      {
-        hint: 'Check the at:// URI (atoauth post prints it).',
-      },
-    )
+    const message = `The post to reply to does not exist: ${target.uri}`
+    throw new AtoauthError('reply_not_found', message, {
+      hint: 'Check the at:// URI (atoauth post prints it).',
+    })
   })
   const parentRef = { uri: parent.uri, cid: parent.cid }
   const root = parent.value.reply?.root

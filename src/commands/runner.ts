@@ -2,10 +2,7 @@ import type { Command } from 'commander'
 import type { Context } from '../context.js'
 import type { CommandResult } from '../output.js'
 
-/**
- * Runs a command's logic with a context built from the global flags, renders
- * its result or error, and sets the exit code. Provided by cli.ts.
- */
+/** From cli.ts: runs a command with a Context, renders its result or error, sets the exit code. */
 export type Runner = (
   command: Command,
   fn: (ctx: Context) => Promise<CommandResult>,

@@ -1,12 +1,10 @@
 // atoauth session export | create: a session as one JSON blob, for machines
-// without a keychain (CI). Use it with ATOAUTH_SESSION_FILE (or
-// ATOAUTH_SESSION).
-//
+// without a keychain (CI), used through ATOAUTH_SESSION_FILE or ATOAUTH_SESSION.
 // A refresh token is single-use, and replaying a spent one revokes the whole
-// session. `export` copies this machine's session, so the copy and this
-// machine share a refresh token: whichever refreshes second ends both.
-// `create` signs in again and writes a separate session (its own DPoP key and
-// refresh token) to the blob only: that is the one to hand to CI.
+// session: `export` copies this machine's session (whichever copy refreshes
+// second ends both); `create` signs in again and writes a separate session (its
+// own DPoP key and refresh token) to the blob only: the one to hand to CI.
+import { resolve } from 'node:path'
 import type { NodeSavedSession } from '@atproto/oauth-client-node'
 import { Command } from 'commander'
 import type { Context } from '../context.js'
@@ -16,7 +14,13 @@ import type { CommandResult } from '../output.js'
 import type { AccountIdentity } from '../store/account-index.js'
 import type { Runner } from './runner.js'
 
+const OUT_HELP = 'write to this file (mode 0600) instead of stdout'
+
 export function sessionCommand(run: Runner): Command {
+  const create = new Command('create')
+    .description('sign in again and write the new, separate session as a JSON blob (for CI)')
+    .argument('<account>', 'handle, DID, or PDS / entryway URL')
+    .option('--out <file>', OUT_HELP)
   return new Command('session')
     .description('export a session for CI (ATOAUTH_SESSION_FILE / ATOAUTH_SESSION)')
     .addCommand(
@@ -24,18 +28,13 @@ export function sessionCommand(run: Runner): Command {
         .description(
           "write a copy of this machine's session as a JSON blob (a secret; shares its refresh token)",
         )
-        .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
+        .option('--out <file>', OUT_HELP)
         .action((flags, command: Command) =>
           run(command, (ctx) => runSessionExport({ out: flags.out }, ctx)),
         ),
     )
     .addCommand(
-      withLoginOptions(
-        new Command('create')
-          .description('sign in again and write the new, separate session as a JSON blob (for CI)')
-          .argument('<account>', 'handle, DID, or PDS / entryway URL')
-          .option('--out <file>', 'write to this file (mode 0600) instead of stdout'),
-      ).action((identifier: string, flags, command: Command) =>
+      withLoginOptions(create).action((identifier: string, flags, command: Command) =>
         run(command, (ctx) =>
           runSessionCreate({ ...loginOptions(identifier, flags), out: flags.out }, ctx),
         ),
@@ -71,8 +70,7 @@ export async function runSessionCreate(
   let written: CommandResult | undefined
   await signIn(ctx, options, {
     sessionStore: store,
-    // Nobody could ever use (or revoke) a session that was not written down:
-    // signIn revokes it if this throws.
+    // Nobody could use (or revoke) a session not written down: signIn revokes it if this throws.
     keep: async ({ account }) => {
       const saved = await store.get(account.did)
       if (!saved) throw new SessionEndedError(account.handle, 'the new session was not saved')
@@ -89,24 +87,21 @@ async function writeBlob(
   out: string | undefined,
   ctx: Context,
 ): Promise<CommandResult> {
-  const { formatSessionBlob, toSessionBlob } = await import('../store/session-blob.js')
+  const [{ formatSessionBlob, toSessionBlob }, { writeFileAtomically }] = await Promise.all([
+    import('../store/session-blob.js'),
+    import('../store/atomic-write.js'),
+  ])
   const blob = toSessionBlob(account, saved)
+  const secret = 'a secret (tokens and DPoP private key)'
   if (out === undefined) {
     ctx.out.warn(
-      'the session printed on stdout is a secret (tokens and DPoP private key): ' +
-        'store it as a CI secret and do not log it.',
+      `the session printed on stdout is ${secret}: store it as a CI secret and do not log it.`,
     )
     return { data: blob, text: [formatSessionBlob(blob).trimEnd()] }
   }
-  const [{ default: writeFileAtomic }, { resolve }] = await Promise.all([
-    import('write-file-atomic'),
-    import('node:path'),
-  ])
   const path = resolve(out)
-  await writeFileAtomic(path, formatSessionBlob(blob), { mode: 0o600 })
-  ctx.out.warn(
-    `${out} holds a secret (tokens and DPoP private key): keep it out of logs and repositories.`,
-  )
+  await writeFileAtomically(path, formatSessionBlob(blob))
+  ctx.out.warn(`${out} holds ${secret}: keep it out of logs and repositories.`)
   return {
     data: { did: account.did, handle: account.handle, out: path },
     text: [`Wrote the session of ${account.handle} (${account.did}) to ${out}`],

@@ -19,27 +19,24 @@ export function whoamiCommand(run: Runner): Command {
     .action((_flags, command: Command) => run(command, (ctx) => runWhoami(ctx)))
 }
 
-const GET_SESSION = '/xrpc/com.atproto.server.getSession'
-
 export async function runWhoami(ctx: Context): Promise<CommandResult> {
   const resolved = await ctx.accounts.resolve()
   const { account, storage } = resolved
   const request = await ctx.xrpc(resolved)
-  const answer = await request({ method: 'GET', path: GET_SESSION })
+  const answer = await request({ method: 'GET', path: '/xrpc/com.atproto.server.getSession' })
   const { parseJson, xrpcFailure } = await import('../oauth/xrpc-session.js')
   if (!answer.ok) throw xrpcFailure('com.atproto.server.getSession', answer)
   const live = parseJson(answer.bytes) as { did: string; handle: string }
   if (live.handle !== account.handle && (storage === 'keychain' || storage === 'file')) {
     await ctx.accounts.renamed(account.did, live.handle)
   }
-  const sessionExpiresAt = new Date(Date.parse(account.loginAt) + SESSION_LIFETIME_MS)
   const data = {
     did: live.did,
     handle: live.handle,
     pds: answer.token.aud,
     scope: answer.token.scope,
     accessTokenExpiresAt: answer.token.expiresAt?.toISOString() ?? null,
-    sessionExpiresAt: sessionExpiresAt.toISOString(),
+    sessionExpiresAt: new Date(Date.parse(account.loginAt) + SESSION_LIFETIME_MS).toISOString(),
     loginAt: account.loginAt,
     clientId: account.clientId,
     store: storage,

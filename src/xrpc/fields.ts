@@ -45,11 +45,9 @@ export function fieldsToQuery(fields: readonly Field[]): URLSearchParams {
 export function fieldsToBody(fields: readonly Field[]): Record<string, unknown> {
   const body: Record<string, unknown> = {}
   for (const { key, value } of fields) {
+    const previous = body[key]
     if (!Object.hasOwn(body, key)) body[key] = value
-    else {
-      const previous = body[key]
-      body[key] = Array.isArray(previous) ? [...previous, value] : [previous, value]
-    }
+    else body[key] = Array.isArray(previous) ? [...previous, value] : [previous, value]
   }
   return body
 }
