@@ -125,9 +125,10 @@ export function fromLibraryError(
 /** What a failed `callback()` means for the person logging in. */
 function callbackError(err: OAuthCallbackError): AtoauthError {
   const error = err.params.get('error')
-  const description = err.params.get('error_description')
+  const description = err.params.get('error_description')?.replace(/\s+/g, ' ').slice(0, 300)
   if (error === 'access_denied') {
-    return new AtoauthError('access_denied', 'The authorization was denied in the browser.', {
+    const why = description ? ` (${description})` : ''
+    return new AtoauthError('access_denied', `The authorization was denied in the browser${why}.`, {
       hint: 'Run atoauth login again and choose to authorize atoauth.',
       cause: err,
     })

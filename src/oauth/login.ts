@@ -30,10 +30,9 @@ export async function signIn(
   options: LoginOptions,
   plan: SignInPlan,
 ): Promise<SignedIn> {
-  const [{ checkIdentifier }, { LoopbackListener }, { callbackProblem }] = await Promise.all([
+  const [{ checkIdentifier }, { LoopbackListener }] = await Promise.all([
     import('./login-options.js'),
     import('./loopback-listener.js'),
-    import('./callback-params.js'),
   ])
   const identifier = await checkIdentifier(options.identifier)
   if (ctx.settings.exportedSession?.kind === 'session-env') {
@@ -60,8 +59,6 @@ export async function signIn(
     )
     ctx.out.info(`Open this URL in a browser to sign in:\n\n  ${url.href}\n`)
     const handler = async (params: URLSearchParams) => {
-      const problem = callbackProblem(params)
-      if (problem) throw problem
       // Translated here, so that the page says what the terminal says.
       const signedIn = await exchange(ctx, client, params, redirectUri, clientId).catch(
         async (err: unknown) => {

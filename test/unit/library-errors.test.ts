@@ -179,7 +179,11 @@ describe('a failed callback', () => {
 
   it('a denial in the browser is access_denied', () => {
     const err = new OAuthCallbackError(params({ error: 'access_denied', error_description: 'no' }))
-    expect(fromLibraryError(err)).toMatchObject({ code: 'access_denied', exitCode: ExitCode.error })
+    expect(fromLibraryError(err)).toMatchObject({
+      code: 'access_denied',
+      exitCode: ExitCode.error,
+      message: 'The authorization was denied in the browser (no).',
+    })
   })
 
   it("any other error is authorization_failed with the server's error and description", () => {

@@ -5,7 +5,6 @@ import { request } from 'node:http'
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AtoauthError } from '../../src/errors.ts'
-import { callbackProblem } from '../../src/oauth/callback-params.ts'
 import { LoopbackListener } from '../../src/oauth/loopback-listener.ts'
 
 const STATE = 'the-state-of-this-login'
@@ -47,10 +46,10 @@ function sendRaw(port: number, bytes: string): Promise<string> {
   })
 }
 
-/** The login's handler: our parameter check, then a stand-in for the code exchange. */
+/** A stand-in for the login's handler: the library's callback() refuses an OAuth error. */
 async function handler(params: URLSearchParams) {
-  const problem = callbackProblem(params)
-  if (problem) throw problem
+  const error = params.get('error')
+  if (error) throw new AtoauthError(error, `refused: ${error}`)
   return {
     value: params.get('code'),
     outcome: { ok: true, title: 'Logged in', detail: 'signed in' },
@@ -73,79 +72,18 @@ async function startLogin() {
 
 const q = (params: Record<string, string>) => `/callback?${new URLSearchParams(params)}`
 
-describe('callbacks that end the login with a clear error', () => {
-  const cases: { name: string; path: string; code: string; page: RegExp }[] = [
-    {
-      name: 'the code twice',
-      path: `/callback?code=a&code=b&state=${STATE}`,
-      code: 'callback_malformed',
-      page: /&#34;code&#34; more than once/,
-    },
-    {
-      name: 'the person pressed deny',
-      path: q({ state: STATE, error: 'access_denied', error_description: 'User denied' }),
-      code: 'access_denied',
-      page: /denied in the browser \(User denied\)/,
-    },
-    {
-      name: 'another OAuth error, with a hostile description',
-      path: q({
-        state: STATE,
-        error: 'server_error',
-        error_description: '<img src=x onerror=alert(1)>',
-      }),
-      code: 'authorization_failed',
-      page: /&#34;server_error&#34;: &#60;img src=x onerror=alert\(1\)&#62;/,
-    },
-    {
-      name: 'no code',
-      path: q({ state: STATE }),
-      code: 'code_missing',
-      page: /no authorization code/,
-    },
-    {
-      name: 'an empty code',
-      path: q({ state: STATE, code: '' }),
-      code: 'code_missing',
-      page: /no authorization code/,
-    },
-    {
-      name: 'a JARM response',
-      path: q({ state: STATE, response: 'eyJ...' }),
-      code: 'callback_malformed',
-      page: /JARM/,
-    },
-  ]
-
-  it.each(cases)('$name → $code', async ({ path, code, page }) => {
+describe('a callback of this login that the handler refuses', () => {
+  it('ends the login with its error on a 400 page, and the listener is gone', async () => {
     const { port, result } = await startLogin()
-    const reply = await send(port, { path })
+    const reply = await send(port, { path: q({ state: STATE, error: 'access_denied' }) })
     expect(reply.status).toBe(400)
-    expect(reply.body).toMatch(page)
-    expect(reply.body).not.toMatch(/<img|<script/)
+    expect(reply.body).toContain('refused: access_denied')
     const outcome = await result
-    expect(outcome.ok).toBe(false)
-    expect(outcome.ok === false && outcome.err).toBeInstanceOf(AtoauthError)
-    expect((outcome as { err: AtoauthError }).err.code).toBe(code)
+    expect(outcome.ok === false && outcome.err).toMatchObject({ code: 'access_denied' })
     // One-shot: the listener is gone afterwards.
     await expect(send(port, { path: q({ state: STATE, code: 'c' }) })).rejects.toThrow(
       /ECONNREFUSED/,
     )
-  })
-
-  it('keeps escape sequences from a forged error out of the terminal message', async () => {
-    const { port, result } = await startLogin()
-    await send(port, {
-      path: q({
-        state: STATE,
-        error: 'x\u001b]0;pwned\u0007',
-        error_description: 'a\u001b[2Jb\nc',
-      }),
-    })
-    const outcome = (await result) as { ok: false; err: AtoauthError }
-    const controls = [...outcome.err.message].filter((c) => (c.codePointAt(0) ?? 0) < 0x20)
-    expect(controls).toEqual([])
-    expect(outcome.err.message).toContain('ab c')
   })
 })
 
