@@ -10,8 +10,7 @@ export type PlainResponse = {
   statusText: string
   ok: boolean
   headers: IncomingHttpHeaders
-  bytes(): Promise<Uint8Array>
-  json(): Promise<unknown>
+  body: Uint8Array
 }
 
 export type PlainRequest = {
@@ -59,16 +58,10 @@ export async function sendOnce(url: URL, options: PlainRequest): Promise<PlainRe
     if (err instanceof AtoauthError) throw err
     throw new TypeError('fetch failed', { cause: err })
   }
-  const received = Buffer.concat(chunks)
   const status = res.statusCode ?? 0
-  return {
-    status,
-    statusText: res.statusMessage ?? '',
-    ok: status >= 200 && status < 300,
-    headers: res.headers,
-    bytes: async () => received,
-    json: async () => JSON.parse(received.toString('utf8')),
-  }
+  const statusText = res.statusMessage ?? ''
+  const ok = status >= 200 && status < 300
+  return { status, statusText, ok, headers: res.headers, body: Buffer.concat(chunks) }
 }
 
 export function headerValue(value: string | string[] | undefined): string | undefined {

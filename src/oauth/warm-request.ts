@@ -38,7 +38,15 @@ export type WarmRequestInit = {
   body?: Uint8Array
 }
 
-export type WarmResponse = { response: PlainResponse; tokenSet: SavedSession['tokenSet'] }
+/** An XRPC answer, from either path; `token` is the access token the request was made with. */
+export type XrpcAnswer = {
+  status: number
+  statusText: string
+  ok: boolean
+  contentType: string | undefined
+  bytes: Uint8Array
+  token: { aud: string; scope: string; expiresAt: Date | undefined }
+}
 
 /**
  * Leave the last minute to the OAuth client: it refreshes a token that
@@ -68,7 +76,7 @@ export async function warmAccountRequest(
   ctx: Context,
   resolved: Pick<ResolvedAccount, 'account' | 'storage' | 'sessionStore' | 'needsLogin'>,
   request: WarmRequestInit,
-): Promise<WarmResponse | undefined> {
+): Promise<XrpcAnswer | undefined> {
   const { account, storage, sessionStore } = resolved
   ctx.actingFor = account
   if (resolved.needsLogin || storage !== 'keychain') return undefined
@@ -84,7 +92,7 @@ export async function warmRequest(
   saved: SavedSession,
   request: WarmRequestInit,
   signal: AbortSignal,
-): Promise<WarmResponse | undefined> {
+): Promise<XrpcAnswer | undefined> {
   const { tokenSet, dpopJwk } = saved
   const expiresAt = tokenSet.expires_at ? Date.parse(tokenSet.expires_at) : Number.NaN
   if (!(expiresAt - Date.now() > MIN_REMAINING_MS)) return undefined
@@ -126,17 +134,24 @@ export async function warmRequest(
   try {
     const sent = await nonces.get(url.origin)
     const first = await send(sent)
-    if (first.response.status !== 401) return { response: first.response, tokenSet }
+    if (first.response.status !== 401) return answerOf(first.response, tokenSet)
     // RFC 9449 §9: the server wants a (fresh) nonce; one retry with a new one,
     // as the library does. A 401 means the request was not carried out, so the
     // full path may send it again (after a refresh, if the token was refused).
     const challenge = headerValue(first.response.headers['www-authenticate'])
     if (asksForNonce(challenge) && first.next && first.next !== sent) {
       const second = await send(first.next)
-      if (second.response.status !== 401) return { response: second.response, tokenSet }
+      if (second.response.status !== 401) return answerOf(second.response, tokenSet)
     }
     return undefined
   } finally {
     clearTimeout(timer)
   }
+}
+
+function answerOf(response: PlainResponse, tokenSet: SavedSession['tokenSet']): XrpcAnswer {
+  const { status, statusText, ok, headers, body } = response
+  const expiresAt = tokenSet.expires_at ? new Date(tokenSet.expires_at) : undefined
+  const token = { aud: tokenSet.aud, scope: tokenSet.scope, expiresAt }
+  return { status, statusText, ok, contentType: headers['content-type'], bytes: body, token }
 }

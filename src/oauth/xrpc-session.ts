@@ -7,19 +7,11 @@ import type { OAuthSession } from '@atproto/oauth-client-node'
 import type { Context } from '../context.js'
 import { type AtoauthError, SessionEndedError, xrpcRequestError } from '../errors.js'
 import type { ResolvedAccount } from './accounts.js'
-import type { WarmRequestInit } from './warm-request.js'
+import type { WarmRequestInit, XrpcAnswer } from './warm-request.js'
 
 export type XrpcRequest = WarmRequestInit
 
-export type XrpcAnswer = {
-  status: number
-  statusText: string
-  ok: boolean
-  contentType: string | undefined
-  bytes: Uint8Array
-  /** The access token the request was made with. */
-  token: { aud: string; scope: string; expiresAt: Date | undefined }
-}
+export type { XrpcAnswer }
 
 export type XrpcRequester = (request: XrpcRequest) => Promise<XrpcAnswer>
 
@@ -42,22 +34,7 @@ export class XrpcSession {
 
   async #warm(request: XrpcRequest): Promise<XrpcAnswer | undefined> {
     const { warmAccountRequest } = await import('./warm-request.js')
-    const warm = await warmAccountRequest(this.#ctx, this.resolved, request)
-    if (!warm) return undefined
-    const { response, tokenSet } = warm
-    const contentType = response.headers['content-type']
-    return {
-      status: response.status,
-      statusText: response.statusText,
-      ok: response.ok,
-      contentType,
-      bytes: await response.bytes(),
-      token: {
-        aud: tokenSet.aud,
-        scope: tokenSet.scope,
-        expiresAt: tokenSet.expires_at ? new Date(tokenSet.expires_at) : undefined,
-      },
-    }
+    return warmAccountRequest(this.#ctx, this.resolved, request)
   }
 
   async #full(request: XrpcRequest): Promise<XrpcAnswer> {
