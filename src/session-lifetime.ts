@@ -37,12 +37,7 @@ export function sessionLife(
   return { ...life, state: remainingMs < ENDING_SOON_MS ? 'ending_soon' : 'active' }
 }
 
-const UNITS = [
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['min', 60_000],
-  ['s', 1000],
-] as const
+const UNITS = Object.entries({ d: 86_400_000, h: 3_600_000, min: 60_000, s: 1000 })
 
 /** "13 d 22 h", "5 h 3 min", "42 s": the two largest units. */
 export function formatDuration(ms: number): string {

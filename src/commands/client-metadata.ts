@@ -32,10 +32,8 @@ export async function runClientMetadata(
   const document = hostedClientMetadata(clientId, options.scope)
   const problems = validateHostedClientMetadata(clientId, document)
   if (problems.length > 0) {
-    throw new AtoauthError(
-      'invalid_client_metadata',
-      `The document is not valid: ${problems.join('; ')}`,
-    )
+    const message = `The document is not valid: ${problems.join('; ')}`
+    throw new AtoauthError('invalid_client_metadata', message)
   }
   // The document itself is the data, in both modes: it is meant to be saved as is.
   return { data: document, text: [JSON.stringify(document, null, 2)] }

@@ -14,12 +14,8 @@ const MAX_POST_GRAPHEMES = 300
 const MAX_LANGS = 3
 const POST_COLLECTION = 'app.bsky.feed.post'
 
-export type PostOptions = {
-  /** The text, or `-` to read it from stdin. */
-  text: string
-  reply: string | undefined
-  langs: string[]
-}
+/** `text` is `-` to read it from stdin. */
+export type PostOptions = { text: string; reply: string | undefined; langs: string[] }
 
 export function postCommand(run: Runner): Command {
   return new Command('post')

@@ -1,7 +1,5 @@
-// Which XRPC methods atoauth knows, and how each is called: queries go as
-// GET, procedures as POST. The table is generated from the lexicons that
-// @atproto/api ships (scripts/lexicon-methods.ts); unknown methods need
-// --method.
+// Which XRPC methods atoauth knows: queries go as GET, procedures as POST, unknown
+// ones need --method. Generated from @atproto/api's lexicons (scripts/lexicon-methods.ts).
 import table from './lexicon-methods.json' with { type: 'json' }
 
 export type LexiconMethod = { type: 'query' } | { type: 'procedure'; input?: string }
