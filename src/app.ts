@@ -1,8 +1,9 @@
 // Builds what a command gets (its Context): the one place that knows how the
 // parts are made, in the spirit of gh's Factory. Heavy parts (the OAuth
 // client, @atproto/api) are loaded only when a command asks for them.
+
+import { Accounts } from './auth/accounts.js'
 import type { Context } from './context.js'
-import { Accounts } from './oauth/accounts.js'
 import type { Output } from './output.js'
 import type { Settings } from './settings.js'
 
@@ -15,13 +16,13 @@ export function createContext(settings: Settings, out: Output, signal: AbortSign
     stdin: process.stdin,
     accounts: new Accounts(settings, (message) => out.warn(message)),
     xrpc: async (resolved) => {
-      const { XrpcSession } = await import('./oauth/xrpc-session.js')
+      const { XrpcSession } = await import('./auth/session.js')
       return new XrpcSession(ctx, resolved).request
     },
     oauthClient: async (options) =>
-      (await import('./oauth/client.js')).createOAuthClient(settings, options),
+      (await import('./auth/client.js')).createOAuthClient(settings, options),
     openBrowser: async (url, choice) =>
-      (await import('./oauth/browser.js')).openBrowser(url, choice),
+      (await import('./auth/browser.js')).openBrowser(url, choice),
   }
   return ctx
 }

@@ -1,10 +1,10 @@
 // What a command's run() receives: its dependencies, built by app.ts, so
 // tests can hand it fakes and commands never reach for globals.
 import type { NodeOAuthClient } from '@atproto/oauth-client-node'
-import type { Accounts, ResolvedAccount } from './oauth/accounts.js'
-import type { BrowserChoice, BrowserResult } from './oauth/browser.js'
-import type { OAuthClientOptions } from './oauth/client.js'
-import type { XrpcRequester } from './oauth/xrpc-session.js'
+import type { Accounts, ResolvedAccount } from './auth/accounts.js'
+import type { BrowserChoice, BrowserResult } from './auth/browser.js'
+import type { OAuthClientOptions } from './auth/client.js'
+import type { XrpcRequester } from './auth/session.js'
 import type { Output } from './output.js'
 import type { Settings } from './settings.js'
 

@@ -2,8 +2,8 @@
 // read process.env themselves and tests can hand them any configuration.
 import { resolve } from 'node:path'
 import envPaths from 'env-paths'
+import { DEFAULT_CLIENT_ID } from './auth/client-id.js'
 import { UsageError } from './errors.js'
-import { DEFAULT_CLIENT_ID } from './oauth/client-id.js'
 
 export type StoreKind = 'keychain' | 'file'
 

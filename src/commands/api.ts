@@ -5,9 +5,9 @@
 import { readFile } from 'node:fs/promises'
 import { buffer } from 'node:stream/consumers'
 import { Command, Option } from 'commander'
+import type { XrpcRequest } from '../auth/session.js'
 import type { Context } from '../context.js'
 import { describeCause, UsageError } from '../errors.js'
-import type { XrpcRequest } from '../oauth/xrpc-session.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
 
@@ -61,7 +61,7 @@ export async function runApi(options: ApiOptions, ctx: Context): Promise<Command
   const request = await buildRequest(options, ctx)
   const resolved = await ctx.accounts.resolve()
   const answer = await (await ctx.xrpc(resolved))(request)
-  const { parseJson, xrpcFailure } = await import('../oauth/xrpc-session.js')
+  const { parseJson, xrpcFailure } = await import('../auth/session.js')
   if (!answer.ok) throw xrpcFailure(options.nsid, answer)
   const { bytes } = answer
   if (bytes.length === 0) return { data: {}, text: [] }

@@ -1,8 +1,8 @@
 // atoauth client-metadata: the document to publish at a client_id URL.
 import { Command } from 'commander'
+import { HOSTED_SCOPE } from '../auth/client-id.js'
 import type { Context } from '../context.js'
 import { AtoauthError } from '../errors.js'
-import { HOSTED_SCOPE } from '../oauth/client-id.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
 
@@ -26,7 +26,7 @@ export async function runClientMetadata(
   ctx: Context,
 ): Promise<CommandResult> {
   const { hostedClientMetadata, validateHostedClientMetadata } = await import(
-    '../oauth/client-metadata.js'
+    '../auth/client-metadata.js'
   )
   const clientId = options.clientId ?? ctx.settings.clientId
   const document = hostedClientMetadata(clientId, options.scope)

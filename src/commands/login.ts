@@ -1,8 +1,8 @@
 // atoauth login <handle | did | url>: sign in through the browser and keep
 // the session in the OS keychain (or, opted in, the plaintext file store).
 import { Command } from 'commander'
+import { type LoginOptions, loginOptions, withLoginOptions } from '../auth/login-options.js'
 import type { Context } from '../context.js'
-import { type LoginOptions, loginOptions, withLoginOptions } from '../oauth/login-options.js'
 import type { CommandResult } from '../output.js'
 import type { AccountRecord } from '../store/account-index.js'
 import type { Runner } from './runner.js'
@@ -19,8 +19,8 @@ export function loginCommand(run: Runner): Command {
 
 export async function runLogin(options: LoginOptions, ctx: Context): Promise<CommandResult> {
   const [{ signIn }, { revokeSession }, { SecretSessionStore }] = await Promise.all([
-    import('../oauth/login.js'),
-    import('../oauth/client.js'),
+    import('../auth/login.js'),
+    import('../auth/client.js'),
     import('../store/session-store.js'),
   ])
   const kind = ctx.settings.storeKind

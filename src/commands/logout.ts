@@ -2,9 +2,9 @@
 // server, then forget them locally. A server that cannot be reached does not
 // keep the local copy alive: the person asked for it to be gone.
 import { Command } from 'commander'
+import type { ResolvedAccount } from '../auth/accounts.js'
 import type { Context } from '../context.js'
 import { AtoauthError, describeCause, ExitCode, UsageError } from '../errors.js'
-import type { ResolvedAccount } from '../oauth/accounts.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
 
@@ -44,7 +44,7 @@ export async function runLogout(options: LogoutOptions, ctx: Context): Promise<C
 }
 
 async function revokeAndForget(ctx: Context, { account, sessionStore, storage }: ResolvedAccount) {
-  const { revokeSession } = await import('../oauth/client.js')
+  const { revokeSession } = await import('../auth/client.js')
   // Revokes at the server, and deletes the stored secrets whatever happens.
   const revoked = await revokeSession(ctx, account, sessionStore).then(
     () => true,

@@ -61,10 +61,10 @@ export async function runPost(options: PostOptions, ctx: Context): Promise<Comma
   const resolved = await ctx.accounts.resolve()
   const [request, { asFetchHandler }] = await Promise.all([
     ctx.xrpc(resolved),
-    import('../oauth/xrpc-session.js'),
+    import('../auth/session.js'),
   ])
   const did = resolved.account.did
-  // Every call the agent makes takes the one authenticated way (xrpc-session.ts).
+  // Every call the agent makes takes the one authenticated way (session.ts).
   const agent = new Agent({ did, fetchHandler: asFetchHandler(request) })
   const [reply] = await Promise.all([
     replyTo ? replyRef(agent, replyTo) : undefined,

@@ -7,9 +7,9 @@
 import { resolve } from 'node:path'
 import type { NodeSavedSession } from '@atproto/oauth-client-node'
 import { Command } from 'commander'
+import { type LoginOptions, loginOptions, withLoginOptions } from '../auth/login-options.js'
 import type { Context } from '../context.js'
 import { SessionEndedError } from '../errors.js'
-import { type LoginOptions, loginOptions, withLoginOptions } from '../oauth/login-options.js'
 import type { CommandResult } from '../output.js'
 import type { AccountIdentity } from '../store/account-index.js'
 import type { Runner } from './runner.js'
@@ -62,8 +62,8 @@ export async function runSessionCreate(
   ctx: Context,
 ): Promise<CommandResult> {
   const [{ signIn }, { MemoryStore }] = await Promise.all([
-    import('../oauth/login.js'),
-    import('../oauth/client.js'),
+    import('../auth/login.js'),
+    import('../auth/client.js'),
   ])
   // The new session goes to the blob only: never to the keychain or the index.
   const store = new MemoryStore<NodeSavedSession>()

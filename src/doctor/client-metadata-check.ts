@@ -2,9 +2,10 @@
 // metadata document the way the reference server does (no redirect, status
 // 200, application/json, at most 512 kB, 10 s), validates it, and compares it
 // with what `atoauth client-metadata` generates for that URL.
+
+import { DEFAULT_SCOPE, isLoopbackClientId } from '../auth/client-id.js'
+import * as metadata from '../auth/client-metadata.js'
 import { describeCause } from '../errors.js'
-import { DEFAULT_SCOPE, isLoopbackClientId } from '../oauth/client-id.js'
-import * as metadata from '../oauth/client-metadata.js'
 import { type Check, fail, hintOf, ok, warn } from './check.js'
 import { type HttpProbe, httpGet } from './http-probe.js'
 

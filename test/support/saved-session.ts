@@ -1,6 +1,6 @@
 // A stored session as the warm request reads it, with a fresh DPoP key.
 import { generateKeyPairSync } from 'node:crypto'
-import type { SavedSession } from '../../src/oauth/warm-request.ts'
+import type { SavedSession } from '../../src/auth/warm-request.ts'
 
 export const ACCESS_TOKEN = 'the-access-token'
 

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openBrowser } from '../../src/oauth/browser.ts'
+import { openBrowser } from '../../src/auth/browser.ts'
 
 const URL = 'https://pds.example/oauth/authorize?request_uri=x'
 const SESSION = '{"secret":"the-exported-session"}'

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_CLIENT_ID } from '../../src/oauth/client-id.ts'
+import { DEFAULT_CLIENT_ID } from '../../src/auth/client-id.ts'
 import {
   assertDiscoverableClientId,
   developmentClientId,
   hostedClientMetadata,
   runtimeClientMetadata,
   validateHostedClientMetadata,
-} from '../../src/oauth/client-metadata.ts'
+} from '../../src/auth/client-metadata.ts'
 
 describe('client metadata', () => {
   it('the committed hosted document is exactly what atoauth generates, and valid', () => {

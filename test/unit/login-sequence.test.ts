@@ -4,9 +4,9 @@
 // account; and a session that cannot be kept is revoked.
 import type { NodeOAuthClient } from '@atproto/oauth-client-node'
 import { describe, expect, it } from 'vitest'
+import type { OAuthClientOptions } from '../../src/auth/client.ts'
+import type { LoginOptions } from '../../src/auth/login-options.ts'
 import { runLogin } from '../../src/commands/login.ts'
-import type { OAuthClientOptions } from '../../src/oauth/client.ts'
-import type { LoginOptions } from '../../src/oauth/login-options.ts'
 import { ALICE, FakeAccounts, fakeContext } from '../support/fake-context.ts'
 
 const STATE = 'state-of-this-login'

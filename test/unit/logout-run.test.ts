@@ -3,8 +3,8 @@
 // cannot be reached.
 import type { NodeOAuthClient } from '@atproto/oauth-client-node'
 import { describe, expect, it } from 'vitest'
+import type { OAuthClientOptions } from '../../src/auth/client.ts'
 import { runLogout } from '../../src/commands/logout.ts'
-import type { OAuthClientOptions } from '../../src/oauth/client.ts'
 import { ALICE, FakeAccounts, fakeContext } from '../support/fake-context.ts'
 
 const BOB = { ...ALICE, did: 'did:plc:bob00000000000000000000', handle: 'bob.test' }

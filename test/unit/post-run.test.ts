@@ -2,8 +2,8 @@
 // agent makes goes through the one XRPC requester, and the record it writes
 // is the post the person asked for.
 import { describe, expect, it } from 'vitest'
+import type { XrpcAnswer, XrpcRequest } from '../../src/auth/session.ts'
 import { runPost } from '../../src/commands/post.ts'
-import type { XrpcAnswer, XrpcRequest } from '../../src/oauth/xrpc-session.ts'
 import { ALICE, fakeContext } from '../support/fake-context.ts'
 
 const BOB = 'did:plc:bob00000000000000000000'

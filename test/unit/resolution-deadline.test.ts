@@ -7,10 +7,10 @@ import {
   oauthAuthorizationServerMetadataSchema,
 } from '@atproto/oauth-client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ResolutionDeadline, stepOfRequest } from '../../src/auth/resolution-deadline.ts'
 import { fromLibraryError } from '../../src/errors/library-errors.ts'
 import { resolutionError } from '../../src/errors/resolution-errors.ts'
 import { AtoauthError, CancelledError } from '../../src/errors.ts'
-import { ResolutionDeadline, stepOfRequest } from '../../src/oauth/resolution-deadline.ts'
 import { type BrokenServer, hangingServer } from '../support/broken-servers.ts'
 
 const SHORT = 0.3 // seconds

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { noBrowserReason, openBrowser } from '../../src/oauth/browser.ts'
-import { formatRemaining, sshTunnelCommand } from '../../src/oauth/wait.ts'
+import { noBrowserReason, openBrowser } from '../../src/auth/browser.ts'
+import { formatRemaining, sshTunnelCommand } from '../../src/auth/wait.ts'
 
 describe('where a browser may be opened', () => {
   it.each([

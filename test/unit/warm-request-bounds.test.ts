@@ -9,12 +9,12 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { AtoauthError, CancelledError, ExitCode } from '../../src/errors.ts'
 import {
   MAX_RESPONSE_BYTES,
   WARM_REQUEST_TIMEOUT_MS,
   warmRequest,
-} from '../../src/oauth/warm-request.ts'
+} from '../../src/auth/warm-request.ts'
+import { AtoauthError, CancelledError, ExitCode } from '../../src/errors.ts'
 import { resolveSettings } from '../../src/settings.ts'
 import { savedSession } from '../support/saved-session.ts'
 

@@ -1,8 +1,8 @@
 // whoami's run function with fake dependencies: what it asks for, what it
 // reports, and how it treats the server's answers.
 import { describe, expect, it } from 'vitest'
+import type { XrpcAnswer, XrpcRequest } from '../../src/auth/session.ts'
 import { runWhoami } from '../../src/commands/whoami.ts'
-import type { XrpcAnswer, XrpcRequest } from '../../src/oauth/xrpc-session.ts'
 import { ALICE, FakeAccounts, fakeContext } from '../support/fake-context.ts'
 
 const token = {

@@ -7,7 +7,7 @@ import { hostname, userInfo } from 'node:os'
 import { createInterface } from 'node:readline'
 import type { Context } from '../context.js'
 import { isSshSession } from './browser.js'
-import type { LoopbackListener } from './loopback-listener.js'
+import type { LoopbackListener } from './listener.js'
 
 export type Waiting<T> = {
   listener: LoopbackListener

@@ -8,8 +8,8 @@ import type { Context } from '../context.js'
 import { startDeadline } from '../deadline.js'
 import { AtoauthError, CancelledError, describeCause, ExitCode } from '../errors.js'
 import type { AccountIdentity } from '../store/account-index.js'
+import type { CallbackOutcome, LoopbackListener } from './listener.js'
 import type { LoginOptions } from './login-options.js'
-import type { CallbackOutcome, LoopbackListener } from './loopback-listener.js'
 
 export type SignedIn = { did: string; account: AccountIdentity }
 
@@ -32,7 +32,7 @@ export async function signIn(
 ): Promise<SignedIn> {
   const [{ checkIdentifier }, { LoopbackListener }] = await Promise.all([
     import('./login-options.js'),
-    import('./loopback-listener.js'),
+    import('./listener.js'),
   ])
   const identifier = await checkIdentifier(options.identifier)
   if (ctx.settings.exportedSession?.kind === 'session-env') {

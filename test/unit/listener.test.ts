@@ -4,8 +4,8 @@
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { LoopbackListener } from '../../src/auth/listener.ts'
 import { AtoauthError } from '../../src/errors.ts'
-import { LoopbackListener } from '../../src/oauth/loopback-listener.ts'
 
 const STATE = 'the-state-of-this-login'
 const isThisLogin = (state: string) => state === STATE
