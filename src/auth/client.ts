@@ -65,10 +65,7 @@ export async function createOAuthClient(
   })
 }
 
-/**
- * A client for an account that logged in already: its client_id and scopes,
- * over the store that holds its session.
- */
+/** A client for an account that logged in already, over the store that holds its session. */
 export async function accountClient(
   ctx: Pick<Context, 'oauthClient' | 'out'>,
   account: AccountIdentity,
@@ -84,10 +81,7 @@ export async function accountClient(
   })
 }
 
-/**
- * Ends a session at the server and deletes it from `store` whatever happens;
- * rejects when the server could not be asked (it then expires on its own).
- */
+/** Revokes at the server and deletes from `store` whatever happens; rejects on failure. */
 export async function revokeSession(
   ctx: Pick<Context, 'oauthClient' | 'out'>,
   account: AccountIdentity,

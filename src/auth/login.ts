@@ -18,10 +18,7 @@ export type SignInPlan = {
   sessionStore: NodeSavedSessionStore
   /** Must succeed before the person is sent to the browser (the keychain probe). */
   ready?: () => Promise<void>
-  /**
-   * Keeps the new session (e.g. records the account) before the browser is
-   * answered; if it throws, the session is revoked and the page says why.
-   */
+  /** Keeps the session before the browser is answered; if it throws, the session is revoked. */
   keep?: (signedIn: SignedIn) => Promise<void>
 }
 
@@ -90,11 +87,7 @@ export async function signIn(
   }
 }
 
-/**
- * The OAuth client for this login, built once the listener is bound: the
- * library accepts only a redirect_uri it finds in its metadata, so the
- * concrete port must be known.
- */
+/** Built once the listener is bound: the library takes only a redirect_uri its metadata lists. */
 async function loginClient(
   ctx: Context,
   options: LoginOptions,

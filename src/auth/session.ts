@@ -106,10 +106,7 @@ export function parseJson(bytes: Uint8Array): unknown {
   }
 }
 
-/**
- * The requester as a fetch handler, for @atproto/api's Agent (post): each of
- * the agent's calls takes the same warm-then-library way.
- */
+/** The requester as an @atproto/api Agent's fetch handler: every call takes the same way. */
 export function asFetchHandler(request: XrpcRequester) {
   return async (path: string, init: RequestInit): Promise<Response> => {
     const method = (init.method ?? 'GET').toUpperCase()

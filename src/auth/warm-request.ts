@@ -1,13 +1,10 @@
-// The fast path of a warm command: while the stored access token is valid,
-// one XRPC request needs no OAuth library (loading it costs more than the
-// request). The request is signed with a DPoP proof (RFC 9449) made with the
-// session's own key, using the nonce the last run cached. Whenever anything
-// is not plainly fine — a token close to expiry, a key it cannot use, a
-// refused token — it returns undefined and the caller takes the full path
-// through the OAuth client, which refreshes under the lock and decides
-// whether the session has ended.
-//
-// It speaks node:http(s) rather than fetch (plain-http.ts says why).
+// The fast path of a warm command: while the stored access token is valid, one
+// XRPC request needs no OAuth library (loading it costs more than the request).
+// It is signed with a DPoP proof made with the session's own key and the nonce
+// the last run cached. Whenever anything is not plainly fine (a token close to
+// expiry, a key it cannot use, a refused token) it returns undefined, and the
+// library takes over: it refreshes under the lock and decides whether the
+// session has ended.
 import type { Context } from '../context.js'
 import { NetworkError } from '../errors.js'
 import type { Settings } from '../settings.js'
@@ -48,30 +45,16 @@ export type XrpcAnswer = {
   token: { aud: string; scope: string; expiresAt: Date | undefined }
 }
 
-/**
- * Leave the last minute to the OAuth client: it refreshes a token that
- * expires within 10–40 s, and a request must not race it.
- */
+/** The last minute is the library's: it refreshes a token that expires within 10–40 s. */
 const MIN_REMAINING_MS = 60_000
 
-/**
- * The warm request (both tries, when the server wants a fresh nonce) ends
- * within this time: fetch through the library would wait as long as the
- * server keeps the connection open.
- */
+/** Both tries together; fetch would wait as long as the server keeps the connection open. */
 export const WARM_REQUEST_TIMEOUT_MS = 30_000
 
-/**
- * The longest response read. Far above any XRPC JSON answer; a blob as large
- * as the largest video Bluesky takes (100 MB) still fits.
- */
+/** Far above any XRPC JSON answer; a blob as large as Bluesky's largest video still fits. */
 export const MAX_RESPONSE_BYTES = 100 * 2 ** 20
 
-/**
- * The warm path for the account a command resolved: undefined when it does
- * not apply (an exported session, one marked ended, another account's), or
- * when the full path must answer.
- */
+/** Undefined when the warm path does not apply (an exported session, one marked ended) or fails. */
 export async function warmAccountRequest(
   ctx: Context,
   resolved: Pick<ResolvedAccount, 'account' | 'storage' | 'sessionStore' | 'needsLogin'>,
@@ -95,10 +78,9 @@ export async function warmRequest(
 ): Promise<XrpcAnswer | undefined> {
   const { tokenSet, dpopJwk } = saved
   const expiresAt = tokenSet.expires_at ? Date.parse(tokenSet.expires_at) : Number.NaN
-  if (!(expiresAt - Date.now() > MIN_REMAINING_MS)) return undefined
+  const fresh = expiresAt - Date.now() > MIN_REMAINING_MS
   const alg = dpopAlgorithm(dpopJwk)
-  if (tokenSet.token_type !== 'DPoP' || !alg) return undefined
-  if (nodeUsesEnvProxy()) return undefined
+  if (!fresh || tokenSet.token_type !== 'DPoP' || !alg || nodeUsesEnvProxy()) return undefined
   const url = new URL(request.path, tokenSet.aud)
   const nonces = openOAuthCache<string>(settings.cacheDir, 'dpopNonces')
   // Ctrl-C still cancels with its own reason; the timeout says which server.
