@@ -1,8 +1,7 @@
-// The one place that writes to the terminal. stdout carries only a command's
-// data (text, or one JSON document with --json); everything meant for a
-// person, including spinners, goes to stderr. Every human line is passed
-// through terminalText (servers' words must not drive the terminal); JSON
-// documents and raw bytes are the data, and go out exactly.
+// The one place that writes to the terminal. stdout carries only a command's data (text, or one
+// JSON document with --json); all meant for a person, spinners too, goes to stderr. Human lines
+// pass through terminalText (servers' words must not drive the terminal); JSON and raw bytes are
+// the data, and go out exactly.
 import { styleText } from 'node:util'
 import type { AtoauthError, ExitCodeValue } from './errors.js'
 import { terminalText } from './terminal-text.js'
@@ -14,16 +13,8 @@ export type CommandResult = {
   text: string[]
   /** Bytes that are the data itself (a non-JSON XRPC response): written as is in both modes. */
   raw?: Uint8Array
-  /**
-   * A report that is itself the answer (status, doctor) may still say "not
-   * fine" through the exit code; its data is printed all the same.
-   */
+  /** A report that is the answer (status, doctor) may still fail this way; its data prints too. */
   exitCode?: ExitCodeValue
-}
-
-export type Spinner = {
-  update(text: string): void
-  stop(): void
 }
 
 export type Streams = {
@@ -52,11 +43,11 @@ export class Output {
   }
 
   /** A spinner on stderr, only when stderr is a terminal; otherwise silent. */
-  async spinner(text: string): Promise<Spinner> {
+  async spinner(text: string) {
     const stderr = this.#streams.stderr as Streams['stderr'] & { columns?: number }
     // A terminal that reports no width (a bare pty) cannot be redrawn in place.
     if (!stderr.isTTY || !(stderr.columns && stderr.columns > 0)) {
-      return { update: () => {}, stop: () => {} }
+      return { update: (_text: string) => {}, stop: () => {} }
     }
     const { default: ora } = await import('ora')
     // discardStdin would put the terminal in raw mode and listen with a
@@ -68,7 +59,7 @@ export class Output {
       discardStdin: false,
     }).start()
     return {
-      update: (t) => {
+      update: (t: string) => {
         spinner.text = terminalText(t)
       },
       stop: () => spinner.stop(),

@@ -1,10 +1,7 @@
-// How atoauth's process ends. Normally it just ends when its work is done.
-// But a keychain call inside the native library holds one of libuv's threads
-// until it returns (an unlock prompt nobody answers: for ever), and Node's
-// own exit — natural or process.exit() — waits for that thread. So while such
-// a call is under way (given up on after its time limit, or cut short by
-// Ctrl-C), atoauth leaves by replacing itself with a shell that exits with
-// the same code: nothing waits for the thread.
+// How atoauth's process ends. A keychain call in the native library holds a libuv thread until it
+// returns (an unlock prompt nobody answers: for ever), and Node's exit, natural or process.exit(),
+// waits for that thread. So while such a call is under way (timed out, or cut short by Ctrl-C),
+// atoauth leaves by replacing itself with a shell that exits with the same code.
 import { existsSync, writeSync } from 'node:fs'
 
 /** Native calls started and not yet returned, given up on or not. */
@@ -16,8 +13,7 @@ let crashesHandled = false
 export function trackNativeCall<T>(call: Promise<T>): Promise<T> {
   if (!crashesHandled) {
     crashesHandled = true
-    // A crash (a bug) would take Node's own exit path,
-    // which waits for the thread as well: report it, and leave as above.
+    // A crash (a bug) would take Node's exit path, which waits for the thread too: leave as above.
     process.on('uncaughtException', (err) => {
       try {
         writeSync(2, `${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)

@@ -10,25 +10,22 @@ export type SessionLife = {
   loginAt: string
   endsAt: string
   ageMs: number
-  /** 0 once the end has passed. */
-  remainingMs: number
-  /** Why a new login is needed: set exactly when one is. */
-  reason?: string
+  remainingMs: number // 0 once the end has passed
+  reason?: string // why a new login is needed: set exactly when one is
 }
 
 export function sessionLife(
-  account: { loginAt: string; needsLogin?: { reason: string } },
+  { loginAt, needsLogin }: { loginAt: string; needsLogin?: { reason: string } },
   now: Date,
 ): SessionLife {
-  const login = Date.parse(account.loginAt)
+  const login = Date.parse(loginAt)
   const remainingMs = Math.max(0, login + SESSION_LIFETIME_MS - now.getTime())
   const life = {
-    loginAt: account.loginAt,
+    loginAt,
     endsAt: new Date(login + SESSION_LIFETIME_MS).toISOString(),
     ageMs: Math.max(0, now.getTime() - login),
     remainingMs,
   }
-  const { needsLogin } = account
   if (needsLogin) return { ...life, state: 'needs_login', reason: needsLogin.reason }
   if (remainingMs === 0) {
     const reason = 'it reached the 14-day limit for sessions of public clients'

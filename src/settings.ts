@@ -7,10 +7,7 @@ import { UsageError } from './errors.js'
 
 export type StoreKind = 'keychain' | 'file'
 
-/**
- * A session handed to atoauth from outside (a CI secret): the exported blob
- * itself (ATOAUTH_SESSION) or a file holding it (ATOAUTH_SESSION_FILE).
- */
+/** A session handed over from outside (a CI secret): the blob itself, or a file holding it. */
 export type ExportedSessionSource =
   | { kind: 'session-env'; variable: 'ATOAUTH_SESSION'; text: string }
   | { kind: 'session-file'; path: string }
@@ -89,8 +86,6 @@ function exportedSessionSource(env: Env): ExportedSessionSource | undefined {
 
 function optionalUrl(name: string, value: string | undefined): string | undefined {
   if (!value) return undefined
-  if (!URL.canParse(value)) {
-    throw new UsageError(`${name} is not a valid URL: "${value}".`)
-  }
+  if (!URL.canParse(value)) throw new UsageError(`${name} is not a valid URL: "${value}".`)
   return value
 }

@@ -1,8 +1,6 @@
-// Text for a terminal. Much of what atoauth prints comes from servers
-// (handles, scopes, XRPC error messages, descriptions); a hostile one could
-// send escape sequences that clear the screen, retitle the window, forge a
-// hyperlink (OSC 8) or overwrite a line (\r). Output passes every human line
-// through here; JSON needs nothing (JSON.stringify escapes control characters).
+// Text for a terminal. Much of what atoauth prints comes from servers (handles, scopes, XRPC
+// errors); a hostile one could send escape sequences that clear the screen, retitle the window,
+// forge a hyperlink (OSC 8) or overwrite a line (\r). JSON.stringify escapes them already.
 import { stripVTControlCharacters } from 'node:util'
 
 // Every C0 and C1 control character but the tab and the newline that text needs.

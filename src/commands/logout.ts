@@ -21,9 +21,7 @@ export function logoutCommand(run: Runner): Command {
 }
 
 export async function runLogout(options: LogoutOptions, ctx: Context): Promise<CommandResult> {
-  if (options.all && options.account) {
-    throw new UsageError('Pass an account or --all, not both.')
-  }
+  if (options.all && options.account) throw new UsageError('Pass an account or --all, not both.')
   if (options.all && ctx.settings.exportedSession) {
     throw new UsageError(
       '--all logs out the accounts on this machine, but an exported session is set (ATOAUTH_SESSION or ATOAUTH_SESSION_FILE).',

@@ -1,9 +1,8 @@
-// atoauth session export | create: a session as one JSON blob, for machines
-// without a keychain (CI), used through ATOAUTH_SESSION_FILE or ATOAUTH_SESSION.
-// A refresh token is single-use, and replaying a spent one revokes the whole
-// session: `export` copies this machine's session (whichever copy refreshes
-// second ends both); `create` signs in again and writes a separate session (its
-// own DPoP key and refresh token) to the blob only: the one to hand to CI.
+// atoauth session export | create: a session as one JSON blob, for machines without a keychain
+// (CI), used through ATOAUTH_SESSION_FILE or ATOAUTH_SESSION. A refresh token is single-use, and
+// replaying a spent one revokes the whole session: `export` copies this machine's session
+// (whichever copy refreshes second ends both); `create` signs in again and writes a separate
+// session (its own DPoP key and refresh token) to the blob only: the one to hand to CI.
 import { resolve } from 'node:path'
 import type { NodeSavedSession } from '@atproto/oauth-client-node'
 import { Command } from 'commander'

@@ -1,7 +1,6 @@
-// atoauth status: for each account, how old its session is and when it ends
-// (14 days after login for a public client), warning in the last 3 days and
-// when a session has already ended. Local records only: no network, no
-// keychain, so it is cheap to run at the top of every CI job.
+// atoauth status: each account's session age and end (14 days after login for a public client),
+// warning in its last 3 days and once it has ended. Local records only (no network, no keychain),
+// so it is cheap to run at the top of every CI job.
 import { Command } from 'commander'
 import type { Context } from '../context.js'
 import { ExitCode } from '../errors.js'
