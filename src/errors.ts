@@ -1,7 +1,5 @@
-// Every failure atoauth reports is an AtoauthError: a stable code for scripts,
-// a one-line message, a hint saying what to do next, and the documented exit
-// code. `toAtoauthError` (and errors/library-errors.ts for the libraries'
-// errors) turns anything else into one, so no "Error: undefined" reaches a user.
+// Every failure atoauth reports is an AtoauthError (stable code, one-line message, hint, exit
+// code): toAtoauthError and errors/library-errors.ts turn anything else into one.
 
 /** The exit codes scripts may rely on. Documented in the README; keep them stable. */
 export const ExitCode = {
@@ -16,22 +14,19 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
-type AtoauthErrorOptions = {
-  hint?: string
-  exitCode?: ExitCodeValue
-  cause?: unknown
-  /** Extra machine-readable fields for the --json error envelope (e.g. an HTTP status). */
-  details?: Record<string, unknown>
-}
-
 export class AtoauthError extends Error {
   override readonly name = 'AtoauthError'
   readonly code: string
   readonly hint: string | undefined
   readonly exitCode: ExitCodeValue
+  /** Extra machine-readable fields for the --json error envelope (e.g. an HTTP status). */
   readonly details: Record<string, unknown> | undefined
 
-  constructor(code: string, message: string, options: AtoauthErrorOptions = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: Partial<Pick<AtoauthError, 'hint' | 'exitCode' | 'details' | 'cause'>> = {},
+  ) {
     super(message, { cause: options.cause })
     this.code = code
     this.hint = options.hint
@@ -67,7 +62,7 @@ export class NetworkError extends AtoauthError {
 }
 
 export class StorageUnavailableError extends AtoauthError {
-  /** `reason` says which trouble it is (no D-Bus, locked, …) for scripts; `hint` names its fix. */
+  /** `reason` (no D-Bus, locked, …) is for scripts; `hint` names its fix. */
   constructor(message: string, options: { cause?: unknown; hint?: string; reason?: string } = {}) {
     super('keychain_unavailable', message, {
       hint:
@@ -111,35 +106,24 @@ function oneLine(text: string): string {
   return line.length > 300 ? `${line.slice(0, 299)}…` : line
 }
 
-/**
- * A request the server answered with an XRPC error: that request failed (exit
- * 4), a 401 included. The OAuth library says so itself when a session ends.
- */
+/** An XRPC error fails that one request (exit 4), a 401 too: the library says if a session ended. */
 export function xrpcRequestError(
   request: string,
   response: { status: number; error: string; message?: string | undefined },
   cause?: unknown,
 ): AtoauthError {
   const { status, error, message } = response
-  const refused = status === 401 || status === 403
-  return new AtoauthError(
-    'xrpc_error',
-    `${request} failed: ${status} ${error}${message ? `: ${message}` : ''}`,
-    {
-      exitCode: ExitCode.network,
-      hint: refused
-        ? 'The session is still valid: the server refused this request for this account.'
-        : undefined,
-      cause,
-      details: { status, xrpcError: error, ...(message ? { xrpcMessage: message } : {}) },
-    },
-  )
+  const said = `${request} failed: ${status} ${error}${message ? `: ${message}` : ''}`
+  const refused = 'The session is still valid: the server refused this request for this account.'
+  return new AtoauthError('xrpc_error', said, {
+    exitCode: ExitCode.network,
+    hint: status === 401 || status === 403 ? refused : undefined,
+    cause,
+    details: { status, xrpcError: error, ...(message ? { xrpcMessage: message } : {}) },
+  })
 }
 
-/**
- * Maps what escapes a command onto the exit codes without loading a library:
- * the OAuth client's and XRPC errors are 'internal' here (library-errors.ts knows them).
- */
+/** Without loading a library: its errors are 'internal' here (library-errors.ts knows them). */
 export function toAtoauthError(err: unknown): AtoauthError {
   if (err instanceof AtoauthError) return err
   const message = describeCause(err)

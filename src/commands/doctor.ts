@@ -19,10 +19,7 @@ export function doctorCommand(run: Runner): Command {
     .action((flags, command: Command) => run(command, (ctx) => runDoctor(flags.clientId, ctx)))
 }
 
-export async function runDoctor(
-  clientId: string | undefined,
-  ctx: Context,
-): Promise<CommandResult> {
+async function runDoctor(clientId: string | undefined, ctx: Context): Promise<CommandResult> {
   const { runChecks } = await import('../doctor/run-checks.js')
   const checks = await runChecks(ctx, clientId ?? ctx.settings.clientId)
   const failed = checks.filter((c) => c.status === 'fail').length

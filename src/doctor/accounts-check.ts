@@ -1,7 +1,6 @@
-// Who is logged in, as the other commands will see it — the account index
-// (accounts.json) or, with ATOAUTH_SESSION(_FILE), the exported session that
-// replaces it — and is each session where they will look for it? Sessions are
-// only read: nothing is printed or sent (a refresh would rotate the tokens).
+// Who is logged in, as the other commands will see it (accounts.json, or the exported session of
+// ATOAUTH_SESSION(_FILE) that replaces it), and is each session where they will look for it?
+// Sessions are only read: nothing is printed or sent (a refresh would rotate the tokens).
 import type { NodeSavedSessionStore } from '@atproto/oauth-client-node'
 import { formatDuration, sessionLife } from '../session-lifetime.js'
 import type { Settings } from '../settings.js'

@@ -1,17 +1,14 @@
-// One line of the `doctor` report, and the deadline that bounds each check: a
-// check that throws or does not answer becomes a failed line, never a crash
-// or a hang of the whole report.
+// One line of the `doctor` report, and the deadline that bounds each check: a check that throws
+// or does not answer becomes a failed line, never a crash or a hang of the whole report.
 import { startDeadline } from '../deadline.js'
 import { AtoauthError, describeCause } from '../errors.js'
 
-export type CheckStatus = 'ok' | 'warn' | 'fail'
-
 /** `name` is stable for scripts (`pds:<handle>`, …); `hint` says what to do, when not ok. */
-export type Check = { name: string; status: CheckStatus; detail: string; hint?: string }
+export type Check = { name: string; status: 'ok' | 'warn' | 'fail'; detail: string; hint?: string }
 
 // An undefined hint is left out of the --json report by JSON.stringify.
 const verdict =
-  (status: CheckStatus) =>
+  (status: Check['status']) =>
   (name: string, detail: string, hint?: string): Check => ({ name, status, detail, hint })
 export const ok = verdict('ok')
 export const warn = verdict('warn')
@@ -19,10 +16,7 @@ export const fail = verdict('fail')
 
 export const hintOf = (err: unknown) => (err instanceof AtoauthError ? err.hint : undefined)
 
-/**
- * Runs `work` with a signal that aborts at the deadline (or on Ctrl-C), and
- * waits for it no longer than that. A throw or the deadline becomes `failed`.
- */
+/** Runs `work` until the deadline (or Ctrl-C) aborts its signal; a throw or the abort is `failed`. */
 export async function withDeadline<T>(
   limitMs: number,
   cancel: AbortSignal,

@@ -1,8 +1,6 @@
-// Will an authorization server accept atoauth's client_id? Fetches the client
-// metadata document the way the reference server does (no redirect, status
-// 200, application/json, at most 512 kB, 10 s), validates it, and compares it
-// with what `atoauth client-metadata` generates for that URL.
-
+// Will an authorization server accept atoauth's client_id? Fetches its metadata document the way
+// the reference server does (no redirect, status 200, application/json, at most 512 kB, 10 s),
+// validates it, and compares it with what `atoauth client-metadata` generates for that URL.
 import { DEFAULT_SCOPE, isLoopbackClientId } from '../auth/client-id.js'
 import * as metadata from '../auth/client-metadata.js'
 import { describeCause } from '../errors.js'
@@ -10,9 +8,6 @@ import { type Check, fail, hintOf, ok, warn } from './check.js'
 import { type HttpProbe, httpGet } from './http-probe.js'
 
 const NAME = 'client-metadata'
-
-/** The most an authorization server reads of a client metadata document. */
-const MAX_BYTES = 512 * 1024
 
 /** The document's fetch, or the verdict when there is nothing to fetch. */
 export async function fetchClientMetadata(
@@ -38,11 +33,9 @@ export async function clientMetadataCheck(
   const { answer } = fetched
   const publish = `Publish the output of: atoauth client-metadata --client-id ${clientId}`
   if (!answer) {
-    return fail(
-      NAME,
-      `cannot fetch ${clientId}: ${describeCause(fetched.error)}`,
-      'Check your network connection, and that the document is published at that URL (README: "Hosting your own client metadata").',
-    )
+    const hint =
+      'Check your network connection, and that the document is published at that URL (README: "Hosting your own client metadata").'
+    return fail(NAME, `cannot fetch ${clientId}: ${describeCause(fetched.error)}`, hint)
   }
   const { status, headers, body } = answer
   if (status !== 200) {
@@ -52,13 +45,12 @@ export async function clientMetadataCheck(
   }
   const contentType = headers.get('content-type') ?? 'no content type'
   if (contentType.split(';')[0]?.trim().toLowerCase() !== 'application/json') {
-    return fail(
-      NAME,
-      `${clientId} is served as "${contentType}"; authorization servers require application/json`,
-      'Configure the web server to send content-type: application/json for it.',
-    )
+    const detail = `${clientId} is served as "${contentType}"; authorization servers require application/json`
+    const hint = 'Configure the web server to send content-type: application/json for it.'
+    return fail(NAME, detail, hint)
   }
-  if (Buffer.byteLength(body) > MAX_BYTES) {
+  // The most an authorization server reads of a client metadata document.
+  if (Buffer.byteLength(body) > 512 * 1024) {
     return fail(NAME, `${clientId} is larger than 512 kB`, publish)
   }
   let document: Record<string, unknown>
@@ -79,10 +71,7 @@ export async function clientMetadataCheck(
   return warn(NAME, `${detail}: ${differences.join('; ')}`, publish)
 }
 
-/**
- * What a valid document lacks compared with the generated one: e.g. scopes
- * that `login --scope` may ask for and the server would then refuse.
- */
+/** How a valid document differs from the generated one: e.g. scopes `login --scope` may ask for. */
 function differencesFrom(generated: object, document: Record<string, unknown>): string[] {
   // Names and links are the publisher's own; arrays compare as sets.
   const comparable = (v: unknown) => JSON.stringify(Array.isArray(v) ? [...new Set(v)].sort() : v)

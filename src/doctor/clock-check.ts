@@ -1,7 +1,6 @@
-// Is this machine's clock right? Every DPoP proof carries its creation time,
-// and servers refuse proofs dated too far from their own clock: the reference
-// authorization server allows 3 minutes (its DPoP nonce lifetime). Measured
-// against the Date header of the servers the other checks asked.
+// Is this machine's clock right? Every DPoP proof carries its creation time, and servers refuse
+// proofs dated too far from their own clock: the reference authorization server allows 3 minutes
+// (its DPoP nonce lifetime). Measured by the Date header of the servers the other checks asked.
 import { type Check, fail, ok, warn } from './check.js'
 
 /** Above this, say so before it becomes a problem. */
@@ -12,10 +11,8 @@ export const CLOCK_FAIL_MS = 3 * 60_000
 /** A server's Date header, and when (by our clock) the request went out and the answer came. */
 export type ServerTimeSample = { url: string; date?: string; sentAt: number; receivedAt: number }
 
-/**
- * How far our clock is ahead of the server's (negative: behind), how far off
- * that may be, and so the least skew it proves: a slow answer raises no alarm.
- */
+// How far our clock is ahead of the server's (negative: behind), give or take how much, and so
+// the least skew it proves: a slow answer raises no alarm.
 export function clockOffset(sample: ServerTimeSample) {
   const serverSecond = Date.parse(sample.date ?? '')
   if (Number.isNaN(serverSecond)) return undefined

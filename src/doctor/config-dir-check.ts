@@ -1,7 +1,6 @@
-// The config dir holds the account list, the refresh locks and (opt-in) the
-// plaintext sessions: atoauth must be able to write it, and nobody else should
-// read it, let alone change it (a replaced accounts.json or lock file would
-// mislead every command).
+// The config dir holds the account list, the refresh locks and (opt-in) plaintext sessions:
+// atoauth must write it, nobody else should read it, let alone change it (a replaced
+// accounts.json or lock file would mislead every command).
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -16,18 +15,12 @@ export async function configDirCheck(dir: string): Promise<Check> {
   })
   if (!found) return missingDirCheck(dir)
   if (!found.isDirectory()) {
-    return fail(
-      NAME,
-      `${dir} is not a directory`,
-      'Remove it, or set ATOAUTH_CONFIG_DIR elsewhere.',
-    )
+    const hint = 'Remove it, or set ATOAUTH_CONFIG_DIR elsewhere.'
+    return fail(NAME, `${dir} is not a directory`, hint)
   }
   if (!(await isWritable(dir))) {
-    return fail(
-      NAME,
-      `${dir} is not writable by you`,
-      `chmod u+rwx ${dir}, or set ATOAUTH_CONFIG_DIR to a directory you own.`,
-    )
+    const hint = `chmod u+rwx ${dir}, or set ATOAUTH_CONFIG_DIR to a directory you own.`
+    return fail(NAME, `${dir} is not writable by you`, hint)
   }
   // Windows has no such mode bits: its ACLs are out of scope here.
   if (process.platform === 'win32') return ok(NAME, `${dir} is writable`)
@@ -49,16 +42,11 @@ async function missingDirCheck(dir: string): Promise<Check> {
   if (await isWritable(parent)) {
     return ok(NAME, `${dir} does not exist yet; the first login creates it (mode 700)`)
   }
-  return fail(
-    NAME,
-    `${dir} does not exist and cannot be created: ${parent} is not writable by you`,
-    'Set ATOAUTH_CONFIG_DIR to a directory you can write.',
-  )
+  const detail = `${dir} does not exist and cannot be created: ${parent} is not writable by you`
+  return fail(NAME, detail, 'Set ATOAUTH_CONFIG_DIR to a directory you can write.')
 }
 
 function isWritable(dir: string): Promise<boolean> {
-  return access(dir, constants.W_OK | constants.X_OK).then(
-    () => true,
-    () => false,
-  )
+  const checked = access(dir, constants.W_OK | constants.X_OK)
+  return checked.then(() => true).catch(() => false)
 }

@@ -1,10 +1,8 @@
-// One bounded GET for the doctor checks. It never throws: a failure is part of
-// what is reported. Redirects are not followed (authorization servers do not
-// follow them for client metadata either); the Date header feeds the clock check.
+// One bounded GET (10 s) for the doctor checks. It never throws: a failure is part of what is
+// reported. Redirects are not followed (authorization servers do not follow them for client
+// metadata either); the Date header feeds the clock check.
 import { startDeadline } from '../deadline.js'
 import type { ServerTimeSample } from './clock-check.js'
-
-export const HTTP_TIMEOUT_MS = 10_000
 
 export type HttpProbe = ServerTimeSample & {
   answer?: { status: number; headers: Headers; body: string }
@@ -13,14 +11,11 @@ export type HttpProbe = ServerTimeSample & {
 }
 
 export async function httpGet(url: string, cancel: AbortSignal): Promise<HttpProbe> {
-  const { signal, clear } = startDeadline(HTTP_TIMEOUT_MS, cancel)
+  const { signal, clear } = startDeadline(10_000, cancel)
   const sentAt = Date.now()
   try {
-    const res = await fetch(url, {
-      headers: { accept: 'application/json' },
-      redirect: 'manual',
-      signal,
-    })
+    const headers = { accept: 'application/json' }
+    const res = await fetch(url, { headers, redirect: 'manual', signal })
     const receivedAt = Date.now()
     const date = res.headers.get('date') ?? undefined
     const answer = { status: res.status, headers: res.headers, body: await res.text() }

@@ -19,18 +19,12 @@ export async function probePds(pds: string, signal: AbortSignal): Promise<PdsPro
 export function pdsCheck(handle: string, pds: string, [probe]: PdsProbes): Check {
   const name = `pds:${handle}`
   if (!probe.answer) {
-    return fail(
-      name,
-      `cannot reach ${pds}: ${describeCause(probe.error)}`,
-      'Check your network connection; if it works, the PDS is down: try again later.',
-    )
+    const hint = 'Check your network connection; if it works, the PDS is down: try again later.'
+    return fail(name, `cannot reach ${pds}: ${describeCause(probe.error)}`, hint)
   }
   const { status } = probe.answer
   const on = `HTTP ${status} on ${new URL(probe.url).pathname}`
   if (status >= 200 && status < 300) return ok(name, `${pds} answers (${on})`)
-  return fail(
-    name,
-    `${pds} answered ${on}`,
-    'The PDS is unwell or under maintenance: try again later, or ask its operator.',
-  )
+  const hint = 'The PDS is unwell or under maintenance: try again later, or ask its operator.'
+  return fail(name, `${pds} answered ${on}`, hint)
 }

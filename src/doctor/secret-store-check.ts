@@ -24,11 +24,10 @@ export async function secretStoreCheck(settings: Settings): Promise<Check> {
     return warn(NAME, `${reason} (${meanwhile})`, hint)
   }
   if (store.kind === 'file') {
-    return warn(
-      NAME,
-      `sessions are kept in plaintext files in ${store.location} (--insecure-storage or ATOAUTH_STORE=file)`,
-      'Drop --insecure-storage and unset ATOAUTH_STORE to keep new sessions in the OS keychain.',
-    )
+    const detail = `sessions are kept in plaintext files in ${store.location} (--insecure-storage or ATOAUTH_STORE=file)`
+    const hint =
+      'Drop --insecure-storage and unset ATOAUTH_STORE to keep new sessions in the OS keychain.'
+    return warn(NAME, detail, hint)
   }
   return ok(NAME, `${store.location} works: a test entry was written, read back and deleted`)
 }

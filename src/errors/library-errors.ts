@@ -1,8 +1,7 @@
-// errors/ is the one place that reads the errors the atproto libraries throw:
-// by class where the library exports it, by message only where the class does
-// not say enough (every message read is in MESSAGES, pinned to the installed
-// libraries by library-errors.test.ts). It loads the OAuth client: import it
-// where the client is already in use, or on an error path.
+// errors/ is the one place that reads the atproto libraries' errors: by class where exported, by
+// message only where the class says too little (every message read is in MESSAGES, pinned to the
+// installed libraries by library-errors.test.ts). It loads the OAuth client: import it where the
+// client is already in use, or on an error path.
 import {
   DidError,
   FetchError,
@@ -50,22 +49,16 @@ export const MESSAGES = {
 } as const
 
 /** Why a session ended, by the message of the TokenRefreshError that says so. */
-const SESSION_END_REASONS: [string, string][] = [
-  [
-    MESSAGES.refreshReplayed,
+const SESSION_END_REASONS = Object.entries({
+  [MESSAGES.refreshReplayed]:
     'its refresh token was used twice (another copy of this session refreshed first), so the server revoked the whole session',
-  ],
-  [
-    MESSAGES.sessionExpired,
+  [MESSAGES.sessionExpired]:
     'it reached the 14-day limit the server sets for sessions of public clients like atoauth',
-  ],
-  [MESSAGES.refreshExpired, 'it was not used for too long, and its refresh token expired'],
-  [
-    MESSAGES.refreshUnknown,
+  [MESSAGES.refreshExpired]: 'it was not used for too long, and its refresh token expired',
+  [MESSAGES.refreshUnknown]:
     'the server no longer knows it (it was revoked, or logged out elsewhere)',
-  ],
-  [MESSAGES.deletedElsewhere, 'it is no longer in the session store'],
-]
+  [MESSAGES.deletedElsewhere]: 'it is no longer in the session store',
+})
 
 /** Whether `err` is a library's failure of a request or of a resolution (XRPCError aside). */
 export function isLibraryError(err: unknown): err is Error {
@@ -94,16 +87,9 @@ export function sessionEndReason(err: unknown): string {
   return known?.[1] ?? (message.replace(/\.$/, '') || 'it was revoked or expired')
 }
 
-/**
- * The AtoauthError for an error of the OAuth client or of an XRPC call, or
- * undefined when it is none of theirs (then `toAtoauthError` decides). Only a
- * session the library reports as gone ends it; any XRPC error, a 401
- * included, is the failure of that one request.
- */
-export function fromLibraryError(
-  err: unknown,
-  account?: { handle: string },
-): AtoauthError | undefined {
+// The AtoauthError for an error of the OAuth client or of an XRPC call, or undefined when it is
+// none of theirs (then toAtoauthError decides). Only a session the library reports gone ends it.
+export function fromLibraryError(err: unknown, account?: { handle: string }) {
   if (isSessionEnd(err)) {
     return new SessionEndedError(account?.handle ?? err.sub, sessionEndReason(err), err)
   }
@@ -115,11 +101,8 @@ export function fromLibraryError(
   if (err instanceof OAuthCallbackError) return callbackError(err)
   if (!isLibraryError(err) && !(err instanceof XRPCError)) return undefined
   if (networkFailure(err)) return undefined // toAtoauthError says "Could not reach the server"
-  return new NetworkError(
-    `The request failed: ${describeCause(err)}`,
-    'Try again later; if it keeps failing, the server may be misconfigured.',
-    err,
-  )
+  const hint = 'Try again later; if it keeps failing, the server may be misconfigured.'
+  return new NetworkError(`The request failed: ${describeCause(err)}`, hint, err)
 }
 
 /** What a failed `callback()` means for the person logging in. */
@@ -139,16 +122,14 @@ function callbackError(err: OAuthCallbackError): AtoauthError {
   // the OAuth client then revoked the new session at the server.
   if (error === null && cause instanceof AggregateError) {
     const stored = cause.errors[0]
-    const { code, hint, exitCode, details } =
-      stored instanceof AtoauthError
-        ? stored
-        : new AtoauthError('store_failed', '', { exitCode: ExitCode.storageUnavailable })
     const why = describeCause(stored).replace(/\.$/, '')
-    return new AtoauthError(
-      code,
-      `Could not save the session (${why}); the new session was revoked at the server.`,
-      { hint, exitCode, details, cause: err },
-    )
+    const message = `Could not save the session (${why}); the new session was revoked at the server.`
+    if (!(stored instanceof AtoauthError)) {
+      const exitCode = ExitCode.storageUnavailable
+      return new AtoauthError('store_failed', message, { exitCode, cause: err })
+    }
+    const { code, hint, exitCode, details } = stored
+    return new AtoauthError(code, message, { hint, exitCode, details, cause: err })
   }
   if (error === null && networkFailure(cause)) return toAtoauthError(cause)
   const said =

@@ -1,7 +1,6 @@
-// What `login` says when it cannot get from what the person typed to an
-// authorization page (handle → DID → DID document → PDS → OAuth metadata →
-// pushed authorization request): one line naming the step and what it was
-// resolving, why (mostly from the innermost cause), and a hint.
+// What `login` says when it cannot get from what the person typed to an authorization page (handle
+// → DID → DID document → PDS → OAuth metadata → pushed authorization request): one line naming the
+// step and what it was resolving, why (mostly from the innermost cause), and a hint.
 import {
   DidError,
   FetchRequestError,
@@ -41,36 +40,29 @@ const STEPS = {
   ],
 } as const
 
-export type ResolutionStep = keyof typeof STEPS
-
 /** A step, and the handle, DID or URL it was working on. */
-export type FailedStep = { step: ResolutionStep; target: string }
+export type FailedStep = { step: keyof typeof STEPS; target: string }
 
 /** What the innermost cause says, in words a person can act on. */
-const REASONS: [string, string][] = [
-  [MESSAGES.handleWithoutDid, 'no DID found for it'],
-  [MESSAGES.resolverGaveNoDid, 'the handle resolver returned no DID for it'],
+const REASONS = Object.entries({
+  [MESSAGES.handleWithoutDid]: 'no DID found for it',
+  [MESSAGES.resolverGaveNoDid]: 'the handle resolver returned no DID for it',
   // Thrown without a cause: the metadata parsed, but does not fit atproto.
-  [MESSAGES.noAuthorizationServer, 'its metadata names no authorization server'],
-  [MESSAGES.manyAuthorizationServers, 'its metadata names more than one authorization server'],
-  [
-    MESSAGES.notProtectedByIssuer,
+  [MESSAGES.noAuthorizationServer]: 'its metadata names no authorization server',
+  [MESSAGES.manyAuthorizationServers]: 'its metadata names more than one authorization server',
+  [MESSAGES.notProtectedByIssuer]:
     'its metadata does not list the PDS among the resources it protects',
-  ],
-]
+})
 
 /** The steps the OAuth client's resolver names, by the message it wraps each failure with. */
-const RESOLVER_STEPS: [string, ResolutionStep][] = [
+const RESOLVER_STEPS: [string, FailedStep['step']][] = [
   [MESSAGES.resourceMetadataFailed, 'protected_resource_metadata'],
   [MESSAGES.noAuthorizationServer, 'protected_resource_metadata'],
   [MESSAGES.manyAuthorizationServers, 'protected_resource_metadata'],
   [MESSAGES.issuerMetadataFailed, 'authorization_server_metadata'],
 ]
 
-/**
- * The error `login` reports when resolving `identifier` failed with `err`, or
- * undefined when `err` is no resolution failure (left to the caller).
- */
+/** Why resolving `identifier` failed with `err`; undefined when it is no resolution failure. */
 export function resolutionError(err: unknown, identifier: string): AtoauthError | undefined {
   const failed = isLibraryError(err) ? failedStep(err, identifier) : undefined
   if (!failed) return undefined
@@ -80,13 +72,8 @@ export function resolutionError(err: unknown, identifier: string): AtoauthError 
     ? 'The server may be down, or the address wrong: check your network connection and the address, then try again.'
     : STEPS[failed.step][1]
   const message = `Could not ${whatFailed(failed, identifier)}: ${reason.replace(/\.$/, '')}.`
-  const details = { ...failed }
-  return new AtoauthError('resolution_failed', message, {
-    hint,
-    exitCode: ExitCode.network,
-    cause: err,
-    details,
-  })
+  const options = { hint, exitCode: ExitCode.network, cause: err, details: failed }
+  return new AtoauthError('resolution_failed', message, options)
 }
 
 /** The error for a resolution that got no answer in time. */
@@ -97,15 +84,12 @@ export function resolutionTimeoutError(
   url: string | undefined,
 ): AtoauthError {
   const from = url && url !== failed.target ? ` from ${url}` : ''
-  return new AtoauthError(
-    'resolution_timeout',
-    `Could not ${whatFailed(failed, identifier)}: no answer${from} within ${seconds} s.`,
-    {
-      hint: 'The server may be down or overloaded: check your network connection and the address, then try again later.',
-      exitCode: ExitCode.network,
-      details: { ...failed, ...(url ? { url } : {}), seconds },
-    },
-  )
+  const message = `Could not ${whatFailed(failed, identifier)}: no answer${from} within ${seconds} s.`
+  return new AtoauthError('resolution_timeout', message, {
+    hint: 'The server may be down or overloaded: check your network connection and the address, then try again later.',
+    exitCode: ExitCode.network,
+    details: { ...failed, ...(url ? { url } : {}), seconds },
+  })
 }
 
 /** "get the DID document of did:plc:… (for alice.example.com)" */
@@ -179,10 +163,8 @@ function describe(err: Error, failed: FailedStep, identifier: string): string {
 /** No answer at all: a network failure, or a request refused before it was sent (SSRF checks…). */
 function unreachable(err: Error): string | undefined {
   const root = rootCause(err)
-  return (
-    networkFailure(err) ??
-    (root instanceof FetchRequestError ? root.message.toLowerCase() : undefined)
-  )
+  const refused = root instanceof FetchRequestError ? root.message.toLowerCase() : undefined
+  return networkFailure(err) ?? refused
 }
 
 /** The innermost Error of the cause chain: the one that says what actually went wrong. */
