@@ -1,6 +1,5 @@
-// The non-secret record of who is logged in: DID, handle, PDS, client_id,
-// login time and which secret store holds the session. Kept in
-// <config dir>/accounts.json, replaced atomically on every change.
+// The non-secret record of who is logged in (DID, handle, PDS, client_id, login time, which secret
+// store holds the session), in <config dir>/accounts.json, replaced atomically on every change.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AtoauthError, NotLoggedInError } from '../errors.js'
@@ -65,8 +64,7 @@ export class AccountIndex {
         })
   }
 
-  // Load, change and save under a cross-process lock: two logins finishing at
-  // once must not drop each other.
+  // Load, change and save under a cross-process lock: two logins at once must not drop each other.
   static async update<T>(
     configDir: string,
     change: (index: AccountIndex) => T | Promise<T>,

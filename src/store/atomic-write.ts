@@ -1,8 +1,6 @@
-// Replaces a file by renaming a complete temporary copy over it, so that a
-// crash or a concurrent reader never sees half a file. The file is 0600 in a
-// 0700 folder: what atoauth writes is private. write-file-atomic is loaded on
-// the first write only: most commands only read, and start-up pays for every
-// module loaded.
+// Replaces a file by renaming a complete temporary copy over it: a crash or a concurrent reader
+// never sees half a file. 0600 in a 0700 folder: what atoauth writes is private. Loaded on the
+// first write only: most commands only read, and start-up pays for every module loaded.
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 

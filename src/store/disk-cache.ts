@@ -1,9 +1,6 @@
-// The OAuth client's caches (server metadata, DPoP nonces), kept between
-// processes so that a fresh one does not pay their round trips again: small
-// JSON files under the cache dir, nothing secret, each entry with an expiry.
-// A write replaces the file atomically; an entry lost to a concurrent write,
-// or a stale one, costs only what a miss costs (a stale nonce is answered
-// with a fresh one, which the client retries with).
+// The OAuth client's caches (server metadata, DPoP nonces) as small JSON files, nothing secret, so
+// a fresh process does not pay their round trips again. An entry lost to a concurrent write, or a
+// stale one, costs only a miss (a stale nonce is answered with a fresh one; the client retries).
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomically } from './atomic-write.js'
@@ -24,8 +21,7 @@ export class DiskCache<V extends NonNullable<unknown> | null> {
 
   async get(key: string): Promise<V | undefined> {
     const entry = (await this.#entries())[key]
-    if (!entry || entry.expiresAt <= Date.now()) return undefined
-    return entry.value as V
+    return entry && entry.expiresAt > Date.now() ? (entry.value as V) : undefined
   }
 
   async set(key: string, value: V): Promise<void> {
@@ -58,27 +54,22 @@ export class DiskCache<V extends NonNullable<unknown> | null> {
       if (entry.expiresAt <= now) delete entries[key]
     }
     const text = JSON.stringify({ version: 1, entries } satisfies CacheFile)
-    // No fsync: an entry lost to a crash is only a cache miss. A cache that
-    // cannot be written (read-only home, full disk) is only slower.
+    // No fsync: a crash costs a miss. A cache that cannot be written (read-only home) only slows.
     await writeFileAtomically(this.#path, text, { fsync: false }).catch(() => {})
   }
 }
 
-const MINUTE = 60_000
-
-// Nonces rotate every few minutes; server metadata rarely, but a change must be
-// seen within minutes. (Handles and DID documents stay in memory: a handle that
-// did not resolve must not stay unresolvable.)
+// Nonces rotate every few minutes; server metadata rarely, but a change must show within minutes.
+// (Handles and DID documents stay in memory: a handle that did not resolve must not stay so.)
 const OAUTH_CACHES = {
-  dpopNonces: { file: 'dpop-nonces', ttlMs: 2 * MINUTE },
-  authorizationServers: { file: 'authorization-servers', ttlMs: 15 * MINUTE },
-  protectedResources: { file: 'protected-resources', ttlMs: 15 * MINUTE },
+  dpopNonces: { file: 'dpop-nonces', ttlMs: 2 * 60_000 },
+  authorizationServers: { file: 'authorization-servers', ttlMs: 15 * 60_000 },
+  protectedResources: { file: 'protected-resources', ttlMs: 15 * 60_000 },
 } as const
 
 export function openOAuthCache<V extends NonNullable<unknown> | null>(
   dir: string,
   which: keyof typeof OAUTH_CACHES,
 ): DiskCache<V> {
-  const { file, ttlMs } = OAUTH_CACHES[which]
-  return new DiskCache<V>(dir, file, ttlMs)
+  return new DiskCache<V>(dir, OAUTH_CACHES[which].file, OAUTH_CACHES[which].ttlMs)
 }

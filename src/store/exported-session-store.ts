@@ -1,8 +1,6 @@
-// The store of a session handed over in ATOAUTH_SESSION (the exported blob) or
-// ATOAUTH_SESSION_FILE (a file holding it), instead of the keychain and the
-// account index. Refresh tokens are single-use: when a refresh rotates them,
-// the file is rewritten atomically, so the next command or CI run has them;
-// a variable cannot be, and the person is told that its value is now stale.
+// A session handed over in ATOAUTH_SESSION (the exported blob) or ATOAUTH_SESSION_FILE (a file
+// holding it), not the keychain and account index. Refresh tokens are single-use: when they rotate,
+// the file is rewritten so the next run has them; a variable cannot be, so it is reported stale.
 import { constants } from 'node:fs'
 import { access, readFile, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -13,7 +11,6 @@ import { type AccountIdentity, identityOf } from './account-index.js'
 import { writeFileAtomically } from './atomic-write.js'
 import { formatSessionBlob, parseSessionBlob, type SessionBlob } from './session-blob.js'
 
-/** `warn` says something to the person (stderr). */
 type Events = { warn(message: string): void }
 
 export class ExportedSessionStore implements NodeSavedSessionStore {
@@ -41,17 +38,13 @@ export class ExportedSessionStore implements NodeSavedSessionStore {
         'Create a session file with: atoauth session create <handle> --out <file>',
       )
     }
-    // The file is replaced (temp file + rename in its directory) when the tokens
-    // rotate; if that failed, the client would revoke the session: find out first.
+    // Rotated tokens are written by a rename in this directory; if that failed, the client would
+    // revoke the session: find out first.
     await access(dirname(path), constants.W_OK).catch(() => {
-      throw new AtoauthError(
-        'invalid_session',
-        `ATOAUTH_SESSION_FILE (${path}) is in a directory atoauth cannot write to, and it must replace the file when the tokens rotate.`,
-        {
-          hint: 'Copy the file into a writable directory, or pass the blob in ATOAUTH_SESSION instead.',
-          exitCode: ExitCode.usage,
-        },
-      )
+      const message = `ATOAUTH_SESSION_FILE (${path}) is in a directory atoauth cannot write to, and it must replace the file when the tokens rotate.`
+      const hint =
+        'Copy the file into a writable directory, or pass the blob in ATOAUTH_SESSION instead.'
+      throw new AtoauthError('invalid_session', message, { hint, exitCode: ExitCode.usage })
     })
     if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
       events.warn(`${path} holds a secret but other users may read it: chmod 600 ${path}`)
@@ -59,7 +52,6 @@ export class ExportedSessionStore implements NodeSavedSessionStore {
     return new ExportedSessionStore(source, blob, events)
   }
 
-  /** The account, as the rest of atoauth knows accounts. */
   get account(): AccountIdentity {
     return identityOf(this.#blob)
   }
@@ -71,8 +63,7 @@ export class ExportedSessionStore implements NodeSavedSessionStore {
   }
 
   async get(did: string): Promise<NodeSavedSession | undefined> {
-    // Read afresh: inside the refresh lock, another process may just have
-    // rotated the tokens in the file.
+    // Read afresh: inside the refresh lock, another process may just have rotated the tokens.
     if (this.source.kind === 'session-file') {
       const blob = await readBlobFile(this.source.path)
       if (!blob) return undefined
@@ -99,8 +90,7 @@ export class ExportedSessionStore implements NodeSavedSessionStore {
   }
 
   async del(did: string): Promise<void> {
-    // The session is over (revoked, expired or logged out): a file holding it
-    // is useless now, and keeping the dead secret around helps nobody.
+    // The session is over (revoked, expired, logged out): keeping its dead secret helps nobody.
     if (did === this.#blob.did && this.source.kind === 'session-file') {
       await rm(this.source.path, { force: true })
     }

@@ -1,13 +1,10 @@
-// The cross-process lock: the OAuth client's `requestLock`, and taken around
-// every change of the account index. A replayed refresh token revokes the
-// whole session, so the lock is never taken from a live holder (one stopped
-// with Ctrl-Z after its refresh reached the server must still hold it). The
-// lock file appears with its owner in it (temp file hard-linked to its name).
-// A waiter takes it over only when the owner's process is gone (same host, no
-// process with that pid and start time: at once after a kill -9), or when it
-// went untouched for STALE_AFTER_MS (a live holder touches it every
-// TOUCH_EVERY_MS). proper-lockfile judges by mtime alone: it cannot tell
-// stopped from dead.
+// The cross-process lock: the OAuth client's `requestLock`, and around every account index change.
+// A replayed refresh token revokes the whole session, so the lock is never taken from a live holder
+// (one stopped with Ctrl-Z after its refresh reached the server must still hold it). The lock file
+// appears with its owner in it (a temp file hard-linked to its name). A waiter takes it over only
+// when the owner's process is gone (same host, no process with that pid and start time: at once
+// after a kill -9), or when it went untouched for STALE_AFTER_MS (a live holder touches it every
+// TOUCH_EVERY_MS). proper-lockfile judges by mtime alone: it cannot tell stopped from dead.
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { link, mkdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises'
@@ -18,7 +15,6 @@ import { AtoauthError } from '../errors.js'
 import { type Notice, noticeIfSlow, noticeOnStderr } from './notice.js'
 import { parseJson } from './parse-json.js'
 
-/** A lock nobody touched for this long is taken over, its holder alive or not. */
 export const STALE_AFTER_MS = 120_000
 export const TOUCH_EVERY_MS = 10_000
 /** A waiter sees a stopped holder's lock go stale; a refresh takes at most 30 s. */
@@ -38,8 +34,7 @@ export function createFileLock(configDir: string, options: { notice?: Notice } =
     const touching = setInterval(() => {
       const now = new Date()
       utimes(path, now, now).catch(() => {})
-    }, TOUCH_EVERY_MS)
-    touching.unref()
+    }, TOUCH_EVERY_MS).unref()
     try {
       return await fn()
     } finally {
@@ -68,11 +63,9 @@ async function acquire(path: string, notice: Notice): Promise<string> {
       if (taken) return mine
       await takeOverIfStale(path)
       if (Date.now() > deadline) {
-        throw new AtoauthError(
-          'lock_timeout',
-          `Another atoauth process has held the session lock for over ${MAX_WAIT_MS / 1000} s.`,
-          { hint: 'Wait for it to finish (or end it), then try again.' },
-        )
+        const message = `Another atoauth process has held the session lock for over ${MAX_WAIT_MS / 1000} s.`
+        const hint = 'Wait for it to finish (or end it), then try again.'
+        throw new AtoauthError('lock_timeout', message, { hint })
       }
       await new Promise((resolve) => setTimeout(resolve, 25 + Math.random() * 75))
     }
@@ -91,7 +84,6 @@ async function takeOverIfStale(path: string): Promise<void> {
   await unlinkIfStill(path, text)
 }
 
-/** Removes the lock file if it still holds `owner`. */
 async function unlinkIfStill(path: string, owner: string): Promise<void> {
   if ((await readFile(path, 'utf8').catch(() => '')) === owner) await unlink(path).catch(() => {})
 }
@@ -111,8 +103,8 @@ function ownerIsGone(text: string): boolean {
   }
 }
 
-// A process's start time (/proc/<pid>/stat field 22): null if it is not running
-// (a zombie has ended), undefined where there is no /proc to ask.
+// A process's start time (/proc/<pid>/stat field 22): null if it is not running (a zombie has
+// ended), undefined where there is no /proc to ask.
 function processStart(pid: number): string | null | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')

@@ -1,7 +1,6 @@
-// Session secrets in the OS keychain, one entry per account. A value longer
-// than one entry can hold (Windows: 2560 bytes) is split over several entries,
-// with a header entry that is written last: a reader sees the old value or the
-// new one, never a half-written mix.
+// Session secrets in the OS keychain, one entry per account. A value longer than one entry holds
+// (Windows: 2560 bytes) is split over several, with a header entry that is written last: a reader
+// sees the old value or the new one, never a half-written mix.
 import { createHash, randomBytes } from 'node:crypto'
 import { AtoauthError, ExitCode } from '../errors.js'
 import type { Keyring } from './native-keyring.js'
@@ -42,7 +41,8 @@ export class KeychainSecretStore implements SecretStore {
       await this.#keyring.set(account, value)
     } else {
       const generation = randomBytes(4).toString('hex')
-      const header = { generation, count: Math.ceil(value.length / max), digest: digest(value) }
+      const count = Math.ceil(value.length / max)
+      const header = { generation, count, digest: digest(value) }
       try {
         for (const [i, chunkName] of [...chunkAccounts(account, header)].entries()) {
           await this.#keyring.set(chunkName, value.slice(i * max, (i + 1) * max))
@@ -51,10 +51,7 @@ export class KeychainSecretStore implements SecretStore {
         await this.#deleteChunks(account, header)
         throw err
       }
-      await this.#keyring.set(
-        account,
-        `${HEADER_PREFIX}${generation}:${header.count}:${header.digest}`,
-      )
+      await this.#keyring.set(account, `${HEADER_PREFIX}${generation}:${count}:${header.digest}`)
     }
     if (previous) await this.#deleteChunks(account, previous)
   }
@@ -72,9 +69,8 @@ export class KeychainSecretStore implements SecretStore {
     try {
       if ((await this.#keyring.get(account)) !== value) {
         const message = `${this.location} did not return what was stored.`
-        throw new AtoauthError('keychain_unavailable', message, {
-          exitCode: ExitCode.storageUnavailable,
-        })
+        const exitCode = ExitCode.storageUnavailable
+        throw new AtoauthError('keychain_unavailable', message, { exitCode })
       }
     } finally {
       await this.#keyring.delete(account)

@@ -1,7 +1,6 @@
-// Why the OS keychain could not be used, so that the person gets the cause and
-// its fix rather than a raw D-Bus message. @napi-rs/keyring reports these
-// troubles only as text, so the text is what we recognise: the patterns are
-// the messages it gives in each situation (test/unit/keychain-trouble.test.ts).
+// Why the OS keychain could not be used: the cause and its fix rather than a raw D-Bus message.
+// @napi-rs/keyring reports troubles only as text, so its messages (keychain-trouble.test.ts) are
+// what is recognised.
 
 export type KeychainTrouble = {
   /** Stable, for scripts: the `reason` field of the --json error. */
@@ -22,29 +21,25 @@ export class KeyringCallTimeout extends Error {
 const INSECURE_STORAGE =
   'or opt into plaintext storage with --insecure-storage (or ATOAUTH_STORE=file)'
 const ANSWER_HINT = `Make sure the keyring is running and unlocked (answer its unlock prompt if one is showing), then try again; ${INSECURE_STORAGE}.`
-
 const OTHER_HINT = `Install and unlock a keyring (on Linux: gnome-keyring, or KeePassXC with its Secret Service integration on); ${INSECURE_STORAGE}.`
 
 const RULES: (KeychainTrouble & { matches: RegExp })[] = [
   {
-    // libdbus's own reply timeout, from a Secret Service that holds the name
-    // but is stuck ("Did not receive a reply. Possible causes include: ...").
+    // libdbus's own reply timeout, from a Secret Service that holds the name but is stuck.
     reason: 'no_answer',
     matches: /Did not receive a reply/i,
     summary: 'the Secret Service did not answer in time (is its daemon hung?)',
     hint: ANSWER_HINT,
   },
   {
-    // No session bus: the address is unset (libdbus may not autolaunch one),
-    // or points at a socket nobody listens on. The summary gets the detail.
+    // Address unset (libdbus may not autolaunch) or naming a dead socket: the summary says which.
     reason: 'no_dbus',
     matches: /autolaunch|DBUS_SESSION_BUS_ADDRESS|Failed to connect to socket/i,
     summary: 'no D-Bus session bus to reach the Secret Service through',
     hint: `Run atoauth inside a desktop session, or start a session bus and a keyring (dbus-run-session, then gnome-keyring-daemon --unlock); ${INSECURE_STORAGE}.`,
   },
   {
-    // dbus-daemon says "was not provided by any .service files", dbus-broker
-    // "The name is not activatable".
+    // The first is dbus-daemon's wording, the second dbus-broker's.
     reason: 'no_secret_service',
     matches:
       /org\.freedesktop\.secrets was not provided by any \.service files|is not activatable/i,
@@ -53,16 +48,14 @@ const RULES: (KeychainTrouble & { matches: RegExp })[] = [
     hint: `Install and start a keyring that provides the Secret Service (gnome-keyring, or KeePassXC with its Secret Service integration on); ${INSECURE_STORAGE}.`,
   },
   {
-    // A locked collection needs an unlock prompt; with no prompter (a headless
-    // machine, an SSH session) the keyring dismisses it at once.
+    // With no prompter (a headless machine, SSH) the keyring dismisses the unlock prompt at once.
     reason: 'locked',
     matches: /unlock prompt was dismissed|object locked/i,
     summary: 'the keyring is locked, and the unlock prompt was dismissed or could not be shown',
     hint: `Unlock the keyring (log into your desktop session, or use Seahorse, "Passwords and Keys"), then try again; ${INSECURE_STORAGE}.`,
   },
   {
-    // Storing needs the "default" collection; a keyring daemon started without
-    // --unlock on a machine that never had a login keyring has none.
+    // Storing needs the "default" collection: a daemon started without --unlock may have none.
     reason: 'no_default_keyring',
     matches: /Secret Service: no result found/i,
     summary: 'the Secret Service has no default keyring to keep sessions in',

@@ -1,9 +1,8 @@
-// The OS keychain through @napi-rs/keyring, every call bounded in time: a
-// keyring that never answers (locked, its prompt unseen) must fail the command,
-// not hang it; a person at a terminal may be typing its password, though, and
-// gets two minutes. A stuck call holds a libuv thread, not atoauth, which then
-// leaves without waiting for it (process-exit.ts). Failures say their cause and
-// fix (keychain-trouble.ts), and never fall back to another store.
+// The OS keychain through @napi-rs/keyring, every call bounded in time: a keyring that never
+// answers (locked, its prompt unseen) must fail the command, not hang it; a person at a terminal
+// may be typing its password, though, and gets two minutes. A stuck call holds a libuv thread, and
+// atoauth leaves without waiting for it (process-exit.ts). Failures say their cause and fix
+// (keychain-trouble.ts), and never fall back to another store.
 import type { AsyncEntry } from '@napi-rs/keyring'
 import { StorageUnavailableError } from '../errors.js'
 import { trackNativeCall } from '../process-exit.js'
@@ -35,8 +34,7 @@ const DESCRIPTIONS: Partial<Record<NodeJS.Platform, string>> = {
 
 export class NativeKeyring {
   readonly description = DESCRIPTIONS[process.platform] ?? 'the Secret Service keyring'
-  // The longest value one entry holds, in UTF-16 code units. Windows caps a
-  // credential at 2560 bytes of UTF-16 (1280 units): leave some room.
+  // In UTF-16 code units. Windows caps a credential at 2560 bytes (1280 units): leave some room.
   readonly maxValueLength = process.platform === 'win32' ? 1200 : Number.POSITIVE_INFINITY
   readonly #timeoutMs: number
   /** Says the unlock notice; undefined when nobody can unlock, or once it was said. */
@@ -67,12 +65,10 @@ export class NativeKeyring {
   }
 
   async #call<T>(account: string, operation: (entry: AsyncEntry) => Promise<T>): Promise<T> {
-    // Keychain calls run one after another: a keyring that hangs then holds
-    // one of libuv's four threads, not all of them (doctor reads several
-    // accounts at once, and its network checks need the others).
+    // One call after another: a keyring that hangs then holds one of libuv's four threads, not all
+    // (doctor reads several accounts at once, and its network checks need the others).
     const call = lastCall.then(async () => {
-      // After a stuck call the keychain is not asked again: the next call
-      // would most likely wait behind the first.
+      // After a stuck call the keychain is not asked again: the next would wait behind it.
       if (stuck) throw stuck
       const entry = await this.#entry(account)
       const quiet = this.#unlockNotice && noticeIfSlow(this.#unlockNotice, UNLOCK_NOTICE)
@@ -101,16 +97,14 @@ export class NativeKeyring {
   async #entry(account: string): Promise<AsyncEntry> {
     let entry = entries.get(account)
     if (!entry) {
-      // The platforms whose keychain is the Secret Service, over D-Bus.
+      // Secret Service platforms ask the bus first, once per process: a silent bus stays silent.
       if (process.platform === 'linux' || process.platform === 'freebsd') {
         const { sessionBusAnswers } = await import('./session-bus.js')
-        // Once per process: a silent bus stays silent, and fails every call.
         busAnswers ??= sessionBusAnswers(process.env, CALL_TIMEOUT_MS)
         await busAnswers
       }
       const { AsyncEntry } = await import('@napi-rs/keyring')
-      // On Linux, pin the Secret Service: the default fallback (the kernel
-      // keyring) silently loses every session at reboot.
+      // Pin the Secret Service: the Linux fallback (kernel keyring) loses all sessions at reboot.
       entry = new AsyncEntry('atoauth', account, { linux: { store: 'secret-service' } })
       entries.set(account, entry)
     }
@@ -118,14 +112,8 @@ export class NativeKeyring {
   }
 }
 
-/** Entries made, kept: making one opens a D-Bus connection and a Secret Service session (~10 ms). */
+// Entries are kept: making one opens a D-Bus connection and a Secret Service session (~10 ms).
 const entries = new Map<string, AsyncEntry>()
-
-/** Whether the session bus answered its handshake (asked before the first entry). */
 let busAnswers: Promise<void> | undefined
-
-/** The call that did not come back in time, once there was one. */
 let stuck: KeyringCallTimeout | undefined
-
-/** The last keychain call started: the next one starts after it. */
 let lastCall: Promise<unknown> = Promise.resolve()

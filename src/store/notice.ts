@@ -1,6 +1,5 @@
-// A word to the person while atoauth waits on something outside it (another
-// atoauth process, a keyring's unlock prompt): said once, and only if the wait
-// lasts long enough to be noticed, so a quick answer prints nothing.
+// A word to the person while atoauth waits on something outside it (another atoauth process, a
+// keyring's unlock prompt): said once, only if the wait lasts, so a quick answer prints nothing.
 
 /** Receives one line of text for a person (stderr by default). */
 export type Notice = (message: string) => void
@@ -11,7 +10,6 @@ export const noticeOnStderr: Notice = (message) => {
 
 /** Says `message` once if the wait is not over after a second; call the result when it is. */
 export function noticeIfSlow(notice: Notice, message: string): () => void {
-  const timer = setTimeout(() => notice(message), 1_000)
-  timer.unref()
+  const timer = setTimeout(() => notice(message), 1_000).unref()
   return () => clearTimeout(timer)
 }

@@ -1,6 +1,5 @@
-// Where session secrets (refresh token, access token, DPoP private key) live:
-// the OS keychain (the default), or the opt-in plaintext store
-// (--insecure-storage / ATOAUTH_STORE=file): a 0600 file per account.
+// Where session secrets (tokens, DPoP private key) live: the OS keychain (the default), or the
+// opt-in plaintext store (--insecure-storage / ATOAUTH_STORE=file), a 0600 file per account.
 import { randomBytes } from 'node:crypto'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -19,7 +18,6 @@ export interface SecretStore {
   probe(): Promise<void>
 }
 
-/** `keyring` says how a keychain call waits for a locked keyring (see NativeKeyring). */
 export async function openSecretStore(
   kind: StoreKind,
   settings: Settings,

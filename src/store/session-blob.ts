@@ -1,7 +1,6 @@
-// The exported session: one versioned JSON document holding everything a
-// machine without a keychain (a CI job) needs to act for an account — who it
-// is, which client_id the session belongs to, and the saved session itself,
-// DPoP private key included. It is a secret.
+// The exported session: one versioned JSON document with all a machine without a keychain (a CI
+// job) needs to act for an account: who it is, its client_id, the saved session with its DPoP
+// private key. It is a secret.
 import type { NodeSavedSession } from '@atproto/oauth-client-node'
 import { AtoauthError, ExitCode } from '../errors.js'
 import { type AccountIdentity, identityOf } from './account-index.js'
@@ -10,7 +9,6 @@ import { isSavedSession } from './session-store.js'
 
 const SESSION_BLOB_VERSION = 1
 
-/** Who the account is (the same fields the account index keeps), and its saved session. */
 export type SessionBlob = AccountIdentity & {
   /** The format version; a reader refuses versions it does not know. */
   atoauthSession: typeof SESSION_BLOB_VERSION

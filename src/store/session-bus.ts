@@ -1,43 +1,34 @@
-// Whether the D-Bus session bus answers at all, asked without blocking. Making
-// a keychain entry connects to the bus synchronously on the main thread, with
-// no time limit: a hung dbus-daemon would hang atoauth there, deaf even to
-// Ctrl-C. So before the first entry, atoauth waits, bounded, for any answer
-// to the first step of the D-Bus handshake (AUTH).
+// Whether the D-Bus session bus answers at all, asked without blocking. Making a keychain entry
+// connects to the bus synchronously on the main thread, with no time limit: a hung dbus-daemon
+// would hang atoauth, deaf even to Ctrl-C. So atoauth first waits, bounded, for any answer to AUTH,
+// the first step of the D-Bus handshake.
 import { createConnection } from 'node:net'
 import { join } from 'node:path'
 import { KeyringCallTimeout } from './keychain-trouble.js'
 
-// The unix sockets libdbus would try, in its order; without an address,
-// $XDG_RUNTIME_DIR/bus (cron, SSH and tmux often have only that).
+// The unix sockets libdbus would try, in order; without an address, $XDG_RUNTIME_DIR/bus (cron,
+// SSH and tmux often have only that).
 export function sessionBusSockets(env: NodeJS.ProcessEnv): string[] {
   const address = env.DBUS_SESSION_BUS_ADDRESS
-  if (address === undefined || address === '') {
-    return env.XDG_RUNTIME_DIR ? [join(env.XDG_RUNTIME_DIR, 'bus')] : []
-  }
+  if (!address) return env.XDG_RUNTIME_DIR ? [join(env.XDG_RUNTIME_DIR, 'bus')] : []
   const sockets: string[] = []
   for (const entry of address.split(';')) {
     if (!entry.startsWith('unix:')) continue
     for (const pair of entry.slice('unix:'.length).split(',')) {
       const [, key, value] = /^(path|abstract)=(.*)$/s.exec(pair) ?? []
-      const path = value === undefined ? undefined : unescapeValue(value)
-      if (path !== undefined) sockets.push(key === 'abstract' ? `\0${path}` : path)
+      if (value === undefined) continue
+      try {
+        sockets.push((key === 'abstract' ? '\0' : '') + decodeURIComponent(value))
+      } catch {
+        // D-Bus escapes bytes as %xx: a value that is not UTF-8 text names no socket we can use.
+      }
     }
   }
   return sockets
 }
 
-/** D-Bus escapes bytes in values as %xx; undefined if they are not UTF-8 text. */
-function unescapeValue(value: string): string | undefined {
-  try {
-    return decodeURIComponent(value)
-  } catch {
-    return undefined
-  }
-}
-
-// Resolves once a bus answered AUTH, or if none could be reached (the library
-// names a missing bus itself, at once); rejects with a KeyringCallTimeout if
-// the one it reached says nothing in time.
+// Resolves once a bus answered AUTH, or if none could be reached (the library names a missing bus
+// itself, at once); rejects with a KeyringCallTimeout if the one reached says nothing in time.
 export async function sessionBusAnswers(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
   for (const socketPath of sessionBusSockets(env)) {
     if (await answers(socketPath, timeoutMs)) return

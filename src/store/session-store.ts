@@ -1,6 +1,5 @@
-// Adapts a SecretStore to the session store interface of the OAuth client.
-// Every get() reads the store afresh: the refresh logic re-reads the session
-// inside the cross-process lock, and must see what another process just wrote.
+// A SecretStore as the OAuth client's session store. Every get() reads afresh: the refresh logic
+// re-reads the session inside the cross-process lock, and must see what another process wrote.
 import type { NodeSavedSession, NodeSavedSessionStore } from '@atproto/oauth-client-node'
 import { AtoauthError, ExitCode } from '../errors.js'
 import { parseJson } from './parse-json.js'
@@ -19,11 +18,9 @@ export class SecretSessionStore implements NodeSavedSessionStore {
     const session = parseJson(stored)
     if (isSavedSession(session)) return session
     // Never JSON.parse's message, nor any part of the text: it is a secret.
-    throw new AtoauthError(
-      'session_unreadable',
-      `The session for ${did} in ${this.#secrets.location} is damaged: it is not a saved session.`,
-      { hint: `Log in again to replace it: atoauth login ${did}`, exitCode: ExitCode.authRequired },
-    )
+    const message = `The session for ${did} in ${this.#secrets.location} is damaged: it is not a saved session.`
+    const hint = `Log in again to replace it: atoauth login ${did}`
+    throw new AtoauthError('session_unreadable', message, { hint, exitCode: ExitCode.authRequired })
   }
 
   async set(did: string, session: NodeSavedSession): Promise<void> {
