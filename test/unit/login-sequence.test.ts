@@ -130,6 +130,14 @@ describe('the login sequence', () => {
     expect(seen.pages.at(-1)?.body).toContain('revoked at the server')
   })
 
+  it('warns that ATOAUTH_SESSION is set, and keeps it from the browser', async () => {
+    const { ctx, stderr } = setup()
+    const session = { kind: 'session-env', variable: 'ATOAUTH_SESSION', text: '{}' } as const
+    ctx.settings = { ...ctx.settings, exportedSession: session }
+    await runLogin(options, ctx)
+    expect(stderr()).toMatch(/ATOAUTH_SESSION is set: this login does not use it/)
+  })
+
   it('an identifier that is not a handle, DID or URL stops before anything is bound or sent', async () => {
     const { ctx, seen, accounts } = setup()
     await expect(runLogin({ ...options, identifier: 'not a handle!' }, ctx)).rejects.toMatchObject({
