@@ -130,7 +130,7 @@ describe('the login sequence', () => {
     expect(seen.pages.at(-1)?.body).toContain('revoked at the server')
   })
 
-  it('warns that ATOAUTH_SESSION is set, and keeps it from the browser', async () => {
+  it('warns that ATOAUTH_SESSION is set and is not what this login uses', async () => {
     const { ctx, stderr } = setup()
     const session = { kind: 'session-env', variable: 'ATOAUTH_SESSION', text: '{}' } as const
     ctx.settings = { ...ctx.settings, exportedSession: session }
