@@ -3,7 +3,11 @@
 // straight line over @atproto/oauth-client-node. The library does the OAuth:
 // resolution, PAR, PKCE, DPoP, the code exchange and the issuer checks.
 // atoauth does the listener, the browser, the waiting and the keeping.
-import type { NodeOAuthClient, NodeSavedSessionStore } from '@atproto/oauth-client-node'
+import type {
+  NodeOAuthClient,
+  NodeSavedSessionStore,
+  OAuthSession,
+} from '@atproto/oauth-client-node'
 import type { Context } from '../context.js'
 import { startDeadline } from '../deadline.js'
 import { AtoauthError, CancelledError, describeCause, ExitCode } from '../errors.js'
@@ -57,12 +61,17 @@ export async function signIn(
     ctx.out.info(`Open this URL in a browser to sign in:\n\n  ${url.href}\n`)
     const handler = async (params: URLSearchParams) => {
       // Translated here, so that the page says what the terminal says.
-      const signedIn = await exchange(ctx, client, params, redirectUri, clientId).catch(
-        async (err: unknown) => {
+      const { session } = await client
+        .callback(params, { redirect_uri: redirectUri })
+        .catch(async (err: unknown) => {
           throw await loginError(err, ctx.signal, options.timeout)
-        },
-      )
-      await keepOrRevoke(client, signedIn, plan.keep)
+        })
+      // From here on a session exists at the server: whatever fails, it is revoked.
+      const signedIn = await keepOrRevoke(client, session.did, async () => {
+        const signedIn = await describeAccount(ctx, client, session, clientId)
+        await plan.keep?.(signedIn)
+        return signedIn
+      })
       const detail = `atoauth is now signed in as ${signedIn.did}.`
       const outcome: CallbackOutcome = { ok: true, title: 'Logged in', detail }
       return { value: signedIn, outcome }
@@ -117,44 +126,32 @@ async function loginClient(
   return { client, clientId, isThisLogin, resolution }
 }
 
-/** The library's callback(): the code exchange, its checks, and the session stored. */
-async function exchange(
+/** The account the library's callback() signed in (and stored), as atoauth records it. */
+async function describeAccount(
   ctx: Context,
   client: NodeOAuthClient,
-  params: URLSearchParams,
-  redirectUri: LoopbackListener['redirectUri'],
+  session: OAuthSession,
   clientId: string,
 ): Promise<SignedIn> {
-  const { session } = await client.callback(params, { redirect_uri: redirectUri })
-  const did = session.did
+  const { did } = session
   const [info, identity] = await Promise.all([
     session.getTokenInfo(false),
-    // Answered from the library's memory: its issuer check resolved this DID moments ago.
-    client.identityResolver.resolve(did, { signal: ctx.signal }),
+    // Answered from the library's memory: its issuer check resolved this DID moments ago. No
+    // signal: past the code exchange, Ctrl-C must not leave a stored session unrecorded.
+    client.identityResolver.resolve(did),
   ])
   const handle = identity.handle === 'handle.invalid' ? did : identity.handle
-  const account: AccountIdentity = {
-    did,
-    handle,
-    pds: info.aud,
-    issuer: info.iss,
-    clientId,
-    scope: info.scope,
-    loginAt: ctx.now().toISOString(),
-  }
-  return { did, account }
+  const loginAt = ctx.now().toISOString()
+  const { aud: pds, iss: issuer, scope } = info
+  return { did, account: { did, handle, pds, issuer, clientId, scope, loginAt } }
 }
 
 /** A session nobody can find again must not stay valid. */
-async function keepOrRevoke(
-  client: NodeOAuthClient,
-  signedIn: SignedIn,
-  keep: SignInPlan['keep'],
-): Promise<void> {
+async function keepOrRevoke<T>(client: NodeOAuthClient, did: string, keep: () => Promise<T>) {
   try {
-    await keep?.(signedIn)
+    return await keep()
   } catch (err) {
-    await client.revoke(signedIn.did).catch(() => {})
+    await client.revoke(did).catch(() => {})
     throw notKept(err)
   }
 }

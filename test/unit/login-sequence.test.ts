@@ -27,6 +27,8 @@ type Seen = {
   pages: { status: number; body: string }[]
   /** Settles once the fake browser has read both pages. */
   browsed?: Promise<void>
+  /** Makes the account lookup after the code exchange fail. */
+  lookupFails?: boolean
 }
 
 /** The library as login uses it: state kept in the store it is given, session stored on callback. */
@@ -54,7 +56,12 @@ function fakeLibrary(seen: Seen, accounts: FakeAccounts) {
           },
         }
       },
-      identityResolver: { resolve: async () => ({ handle: ALICE.handle }) },
+      identityResolver: {
+        resolve: async () => {
+          if (seen.lookupFails) throw new TypeError('fetch failed')
+          return { handle: ALICE.handle }
+        },
+      },
       revoke: async (did: string) => {
         seen.events.push(`revoke ${did}`)
       },
@@ -128,6 +135,16 @@ describe('the login sequence', () => {
     expect(seen.events.at(-1)).toBe(`revoke ${ALICE.did}`)
     expect(seen.pages.at(-1)?.status).toBe(400)
     expect(seen.pages.at(-1)?.body).toContain('revoked at the server')
+  })
+
+  it('a failure after the code exchange, before the account is recorded, revokes the session', async () => {
+    const { ctx, seen, accounts } = setup()
+    seen.lookupFails = true
+    const failure = await runLogin(options, ctx).catch((err: unknown) => err)
+    await seen.browsed
+    expect(failure).toMatchObject({ message: expect.stringContaining('revoked at the server') })
+    expect(seen.events.at(-1)).toBe(`revoke ${ALICE.did}`)
+    expect(accounts.changes).toEqual([])
   })
 
   it('warns that ATOAUTH_SESSION is set and is not what this login uses', async () => {
