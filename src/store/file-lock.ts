@@ -7,7 +7,7 @@
 // TOUCH_EVERY_MS). proper-lockfile judges by mtime alone: it cannot tell stopped from dead.
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
-import { link, mkdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises'
+import { link, mkdir, readFile, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { RuntimeLock } from '@atproto/oauth-client-node'
@@ -17,6 +17,8 @@ import { parseJson } from './parse-json.js'
 
 export const STALE_AFTER_MS = 120_000
 export const TOUCH_EVERY_MS = 10_000
+/** A takeover reads and unlinks one file: a guard older than this is a taker that died. */
+const GUARD_STALE_MS = 5_000
 /** A waiter sees a stopped holder's lock go stale; a refresh takes at most 30 s. */
 export const MAX_WAIT_MS = 150_000
 
@@ -80,8 +82,27 @@ async function takeOverIfStale(path: string): Promise<void> {
   if (!read) return // released meanwhile: the next attempt will tell
   const [text, { mtimeMs }] = read
   if (Date.now() - mtimeMs <= STALE_AFTER_MS && !ownerIsGone(text)) return
-  // Another waiter may have taken it over, and made it its own, since we read it.
-  await unlinkIfStill(path, text)
+  // One taker at a time: two waiters that both read the dead owner must not both unlink (the
+  // second would remove the first one's new lock). Under the guard the file is read again.
+  const guard = `${path}.takeover`
+  if (
+    !(await mkdir(guard).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    const age = await stat(guard).then(
+      (g) => Date.now() - g.mtimeMs,
+      () => 0,
+    )
+    if (age > GUARD_STALE_MS) await rmdir(guard).catch(() => {}) // its taker died
+    return
+  }
+  try {
+    await unlinkIfStill(path, text)
+  } finally {
+    await rmdir(guard).catch(() => {})
+  }
 }
 
 async function unlinkIfStill(path: string, owner: string): Promise<void> {
