@@ -27,6 +27,11 @@ export type ResolvedAccount = {
 
 export type NeedsLogin = NonNullable<ResolvedAccount['needsLogin']>
 
+/** Whether the session is one of this machine's accounts (not an exported session). */
+export function isIndexed(storage: SessionStorage): storage is StoreKind {
+  return storage === 'keychain' || storage === 'file'
+}
+
 export type ListedAccount = Pick<AccountRecord, 'did' | 'handle' | 'pds' | 'loginAt'> & {
   store: SessionStorage
   default: boolean
@@ -74,7 +79,12 @@ export class Accounts {
     }
     const index = await this.#index()
     return index.accounts.map(({ did, handle, pds, store, loginAt, needsLogin }) => ({
-      ...{ did, handle, pds, loginAt, store, default: did === index.defaultDid },
+      did,
+      handle,
+      pds,
+      loginAt,
+      store,
+      default: did === index.defaultDid,
       ...(needsLogin ? { needsLogin } : {}),
     }))
   }

@@ -6,7 +6,8 @@
 import type { OAuthSession } from '@atproto/oauth-client-node'
 import type { Context } from '../context.js'
 import { type AtoauthError, SessionEndedError, xrpcRequestError } from '../errors.js'
-import type { ResolvedAccount } from './accounts.js'
+import { parseJson } from '../store/parse-json.js'
+import { isIndexed, type ResolvedAccount } from './accounts.js'
 import type { WarmRequestInit, XrpcAnswer } from './warm-request.js'
 
 export type XrpcRequest = WarmRequestInit
@@ -64,14 +65,14 @@ export class XrpcSession {
 
   /** The library's session, refreshed when due; an account known to need a login fails at once. */
   async #restore(): Promise<OAuthSession> {
-    const { ctx, resolved } = { ctx: this.#ctx, resolved: this.resolved }
-    const { account, needsLogin, storage } = resolved
+    const ctx = this.#ctx
+    const { account, needsLogin, storage, sessionStore } = this.resolved
     if (needsLogin) throw new SessionEndedError(account.handle, needsLogin.reason)
     const { accountClient } = await import('./client.js')
     // A session the library drops because it ended marks the account, so
     // later commands say so without a network call.
-    const indexed = storage === 'keychain' || storage === 'file'
-    const client = await accountClient(ctx, account, resolved.sessionStore, async (did, cause) => {
+    const indexed = isIndexed(storage)
+    const client = await accountClient(ctx, account, sessionStore, async (did, cause) => {
       const { isRevokedByRequest, sessionEndReason } = await import('../errors/library-errors.js')
       if (isRevokedByRequest(cause)) return
       this.#ended = cause
@@ -92,18 +93,15 @@ export class XrpcSession {
 
 /** A non-2xx answer: that request failed (exit 4), with the server's XRPC error and message. */
 export function xrpcFailure(nsid: string, answer: XrpcAnswer): AtoauthError {
-  const body = parseJson(answer.bytes) as { error?: unknown; message?: unknown } | undefined
+  const body = jsonOf(answer.bytes) as { error?: unknown; message?: unknown } | undefined
   const error = typeof body?.error === 'string' ? body.error : answer.statusText || 'Error'
   const message = typeof body?.message === 'string' ? body.message : undefined
   return xrpcRequestError(nsid, { status: answer.status, error, message })
 }
 
-export function parseJson(bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8'))
-  } catch {
-    return undefined
-  }
+/** The answer's body as JSON; undefined when it is not JSON. */
+export function jsonOf(bytes: Uint8Array): unknown {
+  return parseJson(Buffer.from(bytes).toString('utf8'))
 }
 
 /** The requester as an @atproto/api Agent's fetch handler: every call takes the same way. */

@@ -61,12 +61,12 @@ export async function runApi(options: ApiOptions, ctx: Context): Promise<Command
   const request = await buildRequest(options, ctx)
   const resolved = await ctx.accounts.resolve()
   const answer = await (await ctx.xrpc(resolved))(request)
-  const { parseJson, xrpcFailure } = await import('../auth/session.js')
+  const { jsonOf, xrpcFailure } = await import('../auth/session.js')
   if (!answer.ok) throw xrpcFailure(options.nsid, answer)
   const { bytes } = answer
   if (bytes.length === 0) return { data: {}, text: [] }
   const contentType = answer.contentType ?? 'application/octet-stream'
-  const data = /^application\/(.+\+)?json\b/i.test(contentType) ? parseJson(bytes) : undefined
+  const data = /^application\/(.+\+)?json\b/i.test(contentType) ? jsonOf(bytes) : undefined
   if (data !== undefined) {
     return { data: data as Record<string, unknown>, text: [JSON.stringify(data, null, 2)] }
   }

@@ -2,7 +2,7 @@
 // server, then forget them locally. A server that cannot be reached does not
 // keep the local copy alive: the person asked for it to be gone.
 import { Command } from 'commander'
-import type { ResolvedAccount } from '../auth/accounts.js'
+import { isIndexed, type ResolvedAccount } from '../auth/accounts.js'
 import type { Context } from '../context.js'
 import { AtoauthError, describeCause, ExitCode, UsageError } from '../errors.js'
 import type { CommandResult } from '../output.js'
@@ -56,6 +56,6 @@ async function revokeAndForget(ctx: Context, { account, sessionStore, storage }:
       return false
     },
   )
-  if (storage === 'keychain' || storage === 'file') await ctx.accounts.forget(account.did)
+  if (isIndexed(storage)) await ctx.accounts.forget(account.did)
   return { did: account.did, handle: account.handle, revoked }
 }

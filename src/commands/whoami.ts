@@ -1,6 +1,6 @@
 // atoauth whoami: who the session belongs to, checked live at the PDS.
 import { Command } from 'commander'
-import type { SessionStorage } from '../auth/accounts.js'
+import { isIndexed, type SessionStorage } from '../auth/accounts.js'
 import type { Context } from '../context.js'
 import type { CommandResult } from '../output.js'
 import { SESSION_LIFETIME_MS } from '../session-lifetime.js'
@@ -24,10 +24,10 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
   const { account, storage } = resolved
   const request = await ctx.xrpc(resolved)
   const answer = await request({ method: 'GET', path: '/xrpc/com.atproto.server.getSession' })
-  const { parseJson, xrpcFailure } = await import('../auth/session.js')
+  const { jsonOf, xrpcFailure } = await import('../auth/session.js')
   if (!answer.ok) throw xrpcFailure('com.atproto.server.getSession', answer)
-  const live = parseJson(answer.bytes) as { did: string; handle: string }
-  if (live.handle !== account.handle && (storage === 'keychain' || storage === 'file')) {
+  const live = jsonOf(answer.bytes) as { did: string; handle: string }
+  if (live.handle !== account.handle && isIndexed(storage)) {
     await ctx.accounts.renamed(account.did, live.handle)
   }
   const data = {
