@@ -157,3 +157,17 @@ export function networkFailure(err: unknown): string | undefined {
   }
   return failed
 }
+
+/** A new session that could not be kept, for `why`: it was revoked at the server. */
+export function sessionNotKept(why: unknown, cause?: unknown): AtoauthError {
+  const said = describeCause(why).replace(/\.$/, '')
+  const message = `Could not save the session (${said}); the new session was revoked at the server.`
+  if (!(why instanceof AtoauthError)) {
+    return new AtoauthError('store_failed', message, {
+      exitCode: ExitCode.storageUnavailable,
+      cause,
+    })
+  }
+  const { code, hint, exitCode, details } = why
+  return new AtoauthError(code, message, { hint, exitCode, details, cause })
+}

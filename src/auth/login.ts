@@ -10,7 +10,7 @@ import type {
 } from '@atproto/oauth-client-node'
 import type { Context } from '../context.js'
 import { startDeadline } from '../deadline.js'
-import { AtoauthError, CancelledError, describeCause, ExitCode } from '../errors.js'
+import { AtoauthError, CancelledError, sessionNotKept } from '../errors.js'
 import type { AccountIdentity } from '../store/account-index.js'
 import type { CallbackOutcome, LoopbackListener } from './listener.js'
 import type { LoginOptions } from './login-options.js'
@@ -152,24 +152,8 @@ async function keepOrRevoke<T>(client: NodeOAuthClient, did: string, keep: () =>
     return await keep()
   } catch (err) {
     await client.revoke(did).catch(() => {})
-    throw notKept(err)
+    throw sessionNotKept(err)
   }
-}
-
-/** Why the new session could not be kept; it was revoked at the server. */
-function notKept(err: unknown): AtoauthError {
-  const { code, message, hint, exitCode, details } =
-    err instanceof AtoauthError
-      ? err
-      : new AtoauthError('store_failed', `Could not save the session: ${describeCause(err)}`, {
-          exitCode: ExitCode.storageUnavailable,
-        })
-  const revoked = 'The new session was revoked at the server; nothing was kept.'
-  return new AtoauthError(code, `${message.replace(/\.?$/, '.')} ${revoked}`, {
-    hint,
-    exitCode,
-    details,
-  })
 }
 
 /** Turns what can go wrong during a login into a message a person can act on. */

@@ -17,10 +17,10 @@ import { XRPCError } from '@atproto/xrpc'
 import {
   AtoauthError,
   describeCause,
-  ExitCode,
   NetworkError,
   networkFailure,
   SessionEndedError,
+  sessionNotKept,
   toAtoauthError,
   xrpcRequestError,
 } from '../errors.js'
@@ -120,17 +120,7 @@ function callbackError(err: OAuthCallbackError): AtoauthError {
   if (error === null && cause instanceof AtoauthError) return cause
   // The session getter's "Failed to store session", the store's error first:
   // the OAuth client then revoked the new session at the server.
-  if (error === null && cause instanceof AggregateError) {
-    const stored = cause.errors[0]
-    const why = describeCause(stored).replace(/\.$/, '')
-    const message = `Could not save the session (${why}); the new session was revoked at the server.`
-    if (!(stored instanceof AtoauthError)) {
-      const exitCode = ExitCode.storageUnavailable
-      return new AtoauthError('store_failed', message, { exitCode, cause: err })
-    }
-    const { code, hint, exitCode, details } = stored
-    return new AtoauthError(code, message, { hint, exitCode, details, cause: err })
-  }
+  if (error === null && cause instanceof AggregateError) return sessionNotKept(cause.errors[0], err)
   if (error === null && networkFailure(cause)) return toAtoauthError(cause)
   const said =
     error === null ? describeCause(err) : `"${error}"${description ? `: ${description}` : ''}`
