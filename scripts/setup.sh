@@ -2,7 +2,8 @@
 # where atoauth builds and its tests run. Installs only what is missing.
 #   - Node.js >= 22.15 (Node 24 from the npm registry into .tools/ when the system's is older)
 #   - chromium, gnome-keyring and dbus from apt (for the end-to-end tests and the demo), with
-#     gdbus and dbus-test-tool (the tests that put the keychain in trouble drive private buses)
+#     gdbus and dbus-test-tool (the tests that put the keychain in trouble drive private buses),
+#     and exiftool (the post tests read every tag an uploaded image still carries)
 #   - the npm dependencies (npm ci), and the build
 set -euo pipefail
 
@@ -24,6 +25,7 @@ ensure_apt_packages() {
   command -v dbus-run-session >/dev/null || missing+=(dbus)
   command -v gdbus >/dev/null || missing+=(libglib2.0-bin)
   command -v dbus-test-tool >/dev/null || missing+=(dbus-tests)
+  command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]} from apt"
     as_root apt-get update -qq
