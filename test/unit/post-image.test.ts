@@ -1,0 +1,180 @@
+// prepareImage: a path in, the bytes to upload out, or a usage error (exit 2) naming the file,
+// all before any request. Fixtures: test/fixtures/images (make-fixtures.sh).
+import { randomBytes } from 'node:crypto'
+import { copyFile, mkdtemp, open, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { crc32, deflateSync } from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+import { AtoauthError, ExitCode } from '../../src/errors.ts'
+import { MAX_IMAGE_BYTES, prepareImage, unreadableImageError } from '../../src/post/image.ts'
+import { stripMetadata } from '../../src/post/strip-metadata.ts'
+
+const fixture = (name: string) =>
+  fileURLToPath(new URL(`../fixtures/images/${name}`, import.meta.url))
+const scratch = () => mkdtemp(join(tmpdir(), 'atoauth-image-'))
+
+/** The AtoauthError prepareImage fails with. */
+async function failure(file: string): Promise<AtoauthError> {
+  const error = await prepareImage(file, undefined).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  )
+  expect(error).toBeInstanceOf(AtoauthError)
+  expect((error as AtoauthError).exitCode).toBe(ExitCode.usage)
+  return error as AtoauthError
+}
+
+/** A PNG: 8-bit RGB pixels of noise (which no deflate shrinks), then the chunks given. */
+function noisePng(width: number, height: number, extra: [string, Buffer][] = []): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+    const framed = Buffer.alloc(body.length + 8)
+    framed.writeUInt32BE(data.length, 0)
+    body.copy(framed, 4)
+    framed.writeUInt32BE(crc32(body), body.length + 4)
+    return framed
+  }
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(width, 0)
+  header.writeUInt32BE(height, 4)
+  header.set([8, 2, 0, 0, 0], 8) // 8 bits, RGB
+  const row = () => Buffer.concat([Buffer.of(0), randomBytes(width * 3)]) // filter 0, then pixels
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, row)))
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', header),
+    ...extra.map(([type, data]) => chunk(type, data)),
+    chunk('IDAT', pixels),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
+}
+
+describe('prepareImage', () => {
+  it('gives a phone photo stripped, as a JPEG, with the aspect ratio it is shown at', async () => {
+    const photo = await prepareImage(fixture('phone-photo.jpg'), 'A gradient')
+    const original = await readFile(fixture('phone-photo.jpg'))
+    expect(photo).toMatchObject({ file: fixture('phone-photo.jpg'), alt: 'A gradient' })
+    expect(photo.mimeType).toBe('image/jpeg')
+    // 48x32 pixels stored, Orientation 6 (turned a quarter): shown 32 wide, 48 high.
+    expect(photo.aspectRatio).toEqual({ width: 32, height: 48 })
+    expect(Buffer.from(photo.bytes)).toEqual(Buffer.from(stripMetadata(original, 'image/jpeg', 6)))
+    expect(Buffer.from(photo.bytes).includes('ATOAUTH-SECRET')).toBe(false)
+  })
+
+  it('keeps the stored width and height of an upright JPEG', async () => {
+    const dir = await scratch()
+    const upright = stripMetadata(await readFile(fixture('phone-photo.jpg')), 'image/jpeg')
+    await writeFile(join(dir, 'upright.jpg'), upright)
+    const photo = await prepareImage(join(dir, 'upright.jpg'), undefined)
+    expect(photo.aspectRatio).toEqual({ width: 48, height: 32 })
+    expect(photo.alt).toBeUndefined()
+  })
+
+  it('reads PNG, WebP and GIF, their size and type from their bytes', async () => {
+    const png = await prepareImage(fixture('text-chunks.png'), '')
+    expect([png.mimeType, png.aspectRatio, png.alt]).toEqual([
+      'image/png',
+      { width: 40, height: 24 },
+      '',
+    ])
+    expect(Buffer.from(png.bytes).includes('ATOAUTH-SECRET')).toBe(false)
+    const webp = await prepareImage(fixture('exif-xmp.webp'), undefined)
+    expect([webp.mimeType, webp.aspectRatio]).toEqual(['image/webp', { width: 30, height: 20 }])
+    expect(Buffer.from(webp.bytes).includes('ATOAUTH-SECRET')).toBe(false)
+    const gif = await prepareImage(fixture('small.gif'), undefined)
+    expect([gif.mimeType, gif.aspectRatio]).toEqual(['image/gif', { width: 8, height: 6 }])
+    expect(Buffer.from(gif.bytes)).toEqual(await readFile(fixture('small.gif')))
+  })
+
+  it('judges the type by the bytes, not the name', async () => {
+    const dir = await scratch()
+    await copyFile(fixture('phone-photo.jpg'), join(dir, 'photo.png'))
+    expect((await prepareImage(join(dir, 'photo.png'), undefined)).mimeType).toBe('image/jpeg')
+
+    const text = await failure(fixture('x.png'))
+    expect(text.code).toBe('image_unsupported')
+    expect(text.message).toBe(`${fixture('x.png')} is not a PNG, JPEG, WebP or GIF image.`)
+    expect(text.hint).toMatch(/PNG, JPEG, WebP or GIF/)
+    expect(text.details).toMatchObject({ file: fixture('x.png') })
+  })
+
+  it('refuses a damaged image as unsupported', async () => {
+    const dir = await scratch()
+    const photo = await readFile(fixture('phone-photo.jpg'))
+    await writeFile(join(dir, 'cut.jpg'), photo.subarray(0, 2000))
+    const cut = await failure(join(dir, 'cut.jpg'))
+    expect(cut.code).toBe('image_unsupported')
+    expect(cut.message).toMatch(new RegExp(`^${join(dir, 'cut.jpg')} is a damaged JPEG image: `))
+    await writeFile(join(dir, 'no-header.png'), Buffer.from('89504e470d0a1a0a', 'hex'))
+    const headless = await failure(join(dir, 'no-header.png'))
+    expect([headless.code, headless.message]).toEqual([
+      'image_unsupported',
+      `${join(dir, 'no-header.png')} is a damaged PNG image: Invalid PNG.`,
+    ])
+  })
+
+  it('refuses an image over 1,000,000 bytes after its metadata is removed', async () => {
+    const dir = await scratch()
+    const big = noisePng(580, 580)
+    expect(big.length).toBeGreaterThan(MAX_IMAGE_BYTES)
+    await writeFile(join(dir, 'big.png'), big)
+    const error = await failure(join(dir, 'big.png'))
+    expect(error.code).toBe('image_too_large')
+    expect(error.message).toBe(
+      `${join(dir, 'big.png')} is ${big.length.toLocaleString('en-US')} bytes after removing ` +
+        'metadata; the limit is 1,000,000 bytes.',
+    )
+    expect(error.hint).toMatch(/smaller/)
+    expect(error.details).toEqual({
+      file: join(dir, 'big.png'),
+      size: big.length,
+      limit: 1_000_000,
+    })
+  })
+
+  it('accepts a file over the limit that metadata alone made too large', async () => {
+    const dir = await scratch()
+    const padded = noisePng(200, 200, [['tEXt', Buffer.alloc(1_100_000, 'x')]])
+    expect(padded.length).toBeGreaterThan(MAX_IMAGE_BYTES)
+    await writeFile(join(dir, 'padded.png'), padded)
+    const image = await prepareImage(join(dir, 'padded.png'), undefined)
+    expect(image.bytes.length).toBeLessThan(MAX_IMAGE_BYTES)
+  })
+
+  it('refuses a file over 64 MiB without reading it', async () => {
+    const dir = await scratch()
+    const file = await open(join(dir, 'huge.jpg'), 'w')
+    await file.truncate(64 * 1024 * 1024 + 1) // zeros: read, they would be "not an image"
+    await file.close()
+    const error = await failure(join(dir, 'huge.jpg'))
+    expect(error.code).toBe('image_too_large')
+    expect(error.message).toBe(
+      `${join(dir, 'huge.jpg')} is 67,108,865 bytes; the limit is 1,000,000 bytes.`,
+    )
+  })
+
+  it('says why a file cannot be read', async () => {
+    const dir = await scratch()
+    const missing = await failure(join(dir, 'missing.jpg'))
+    expect([missing.code, missing.message, missing.details]).toEqual([
+      'image_unreadable',
+      `Cannot read the image ${join(dir, 'missing.jpg')}: there is no such file.`,
+      { file: join(dir, 'missing.jpg'), reason: 'ENOENT' },
+    ])
+    const directory = await failure(dir)
+    expect([directory.code, directory.message]).toEqual([
+      'image_unreadable',
+      `Cannot read the image ${dir}: it is a directory.`,
+    ])
+    // Tests may run as root, whom no permission stops: the errno alone, as the file system gives it.
+    const denied = unreadableImageError('photo.jpg', Object.assign(new Error(), { code: 'EACCES' }))
+    expect([denied.code, denied.exitCode, denied.message]).toEqual([
+      'image_unreadable',
+      ExitCode.usage,
+      'Cannot read the image photo.jpg: permission denied.',
+    ])
+    expect(denied.hint).toMatch(/read access/)
+  })
+})
