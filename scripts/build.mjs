@@ -45,6 +45,23 @@ const undiciOnFirstUse = {
 }
 
 /**
+ * The facet detection of @atproto/api (src/post/facet-detection.ts) imports
+ * `graphemeLen` from @atproto/common-web, which only re-exports it from
+ * @atproto/lex-data; through common-web it would bring zod along (130 KB,
+ * ~30 ms for every post). Those two files take it from lex-data directly.
+ */
+const graphemeLenFromLexData = {
+  name: 'grapheme-len-from-lex-data',
+  setup(build) {
+    build.onResolve({ filter: /^@atproto\/common-web$/ }, (args) =>
+      args.importer.includes('/@atproto/api/dist/rich-text/')
+        ? build.resolve('@atproto/lex-data', { kind: args.kind, resolveDir: args.resolveDir })
+        : undefined,
+    )
+  },
+}
+
+/**
  * An `import` of a Node built-in module goes through its ES-module facade,
  * which reads every export of the module once, lazy getters included:
  * `node:fs` then loads fs/promises and readline, `node:util` parseArgs and
@@ -140,7 +157,7 @@ await build({
   platform: 'node',
   target: 'node22',
   external: ['@napi-rs/keyring', 'open'],
-  plugins: [undiciOnFirstUse, builtinsWithoutFacade],
+  plugins: [undiciOnFirstUse, graphemeLenFromLexData, builtinsWithoutFacade],
   // Error classes keep their names (error output and `name` checks read them).
   keepNames: true,
   minifyWhitespace: true,
