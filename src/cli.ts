@@ -5,6 +5,7 @@ import { createContext } from './app.js'
 import { accountsCommand } from './commands/accounts.js'
 import { apiCommand } from './commands/api.js'
 import { clientMetadataCommand } from './commands/client-metadata.js'
+import { deleteCommand } from './commands/delete.js'
 import { doctorCommand } from './commands/doctor.js'
 import { loginCommand } from './commands/login.js'
 import { logoutCommand } from './commands/logout.js'
@@ -51,6 +52,7 @@ export function buildProgram(run: Runner): Command {
     statusCommand(run),
     switchCommand(run),
     postCommand(run),
+    deleteCommand(run),
     apiCommand(run),
     sessionCommand(run),
     logoutCommand(run),
@@ -64,7 +66,7 @@ export function buildProgram(run: Runner): Command {
 
 /** Any failure as an AtoauthError; the libraries' own errors are read where they are known. */
 async function explain(err: unknown, actingFor?: { handle: string }): Promise<AtoauthError> {
-  // Ours, wrapped by a library on its way out (an Agent's XRPCError).
+  // Ours, wrapped by a library on its way out (an error thrown inside its fetch).
   for (let e = err; e instanceof Error; e = e.cause) if (e instanceof AtoauthError) return e
   const known = toAtoauthError(err)
   if (known.code !== 'internal') return known

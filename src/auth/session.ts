@@ -1,7 +1,7 @@
 // The one way atoauth makes an authenticated XRPC request for an account:
 // first the warm path (a still-valid stored access token, one DPoP-signed
 // request, no OAuth library: warm-request.ts), else the library's session,
-// which refreshes under the cross-process lock. whoami, api and post all go
+// which refreshes under the cross-process lock. whoami, api, post and delete go
 // through `XrpcSession.request`.
 import type { OAuthSession } from '@atproto/oauth-client-node'
 import type { Context } from '../context.js'
@@ -102,26 +102,4 @@ export function xrpcFailure(nsid: string, answer: XrpcAnswer): AtoauthError {
 /** The answer's body as JSON; undefined when it is not JSON. */
 export function jsonOf(bytes: Uint8Array): unknown {
   return parseJson(Buffer.from(bytes).toString('utf8'))
-}
-
-/** The requester as an @atproto/api Agent's fetch handler: every call takes the same way. */
-export function asFetchHandler(request: XrpcRequester) {
-  return async (path: string, init: RequestInit): Promise<Response> => {
-    const method = (init.method ?? 'GET').toUpperCase()
-    if (method !== 'GET' && method !== 'POST')
-      throw new TypeError(`XRPC uses GET or POST, not ${method}`)
-    const body =
-      init.body == null ? undefined : new Uint8Array(await new Response(init.body).arrayBuffer())
-    const answer = await request({
-      method,
-      path,
-      headers: Object.fromEntries(new Headers(init.headers)),
-      body,
-    })
-    return new Response(answer.status === 204 ? null : answer.bytes, {
-      status: answer.status,
-      statusText: answer.statusText,
-      headers: answer.contentType ? { 'content-type': answer.contentType } : {},
-    })
-  }
 }

@@ -1,42 +1,84 @@
-// atoauth post <text | ->: a Bluesky post, with links, mentions and hashtags
-// turned into rich-text facets; optionally a reply, and tagged languages.
+// atoauth post <text | ->: a Bluesky post as the app makes it: links, mentions
+// and hashtags as rich text, up to 4 images with descriptions, a quote, a
+// reply. Everything that can be checked here is checked before any request;
+// images are uploaded before the post, so a failed upload posts nothing.
 import { text as readText } from 'node:stream/consumers'
-import type { Agent } from '@atproto/api'
-import type { AtUri } from '@atproto/syntax'
-import { Command } from 'commander'
+import { Command, InvalidArgumentError } from 'commander'
 import type { Context } from '../context.js'
-import { AtoauthError, UsageError } from '../errors.js'
+import { UsageError } from '../errors.js'
 import type { CommandResult } from '../output.js'
 import type { Runner } from './runner.js'
 
-const MAX_POST_GRAPHEMES = 300
-/** app.bsky.feed.post allows at most this many language tags. */
+/** app.bsky.feed.post allows at most this many language tags, app.bsky.embed.images this many images. */
 const MAX_LANGS = 3
-const POST_COLLECTION = 'app.bsky.feed.post'
+const MAX_IMAGES = 4
+/** The Bluesky app's limit on a description. */
+const MAX_ALT_GRAPHEMES = 2000
+
+export type ImageOption = { file: string; alt: string | undefined }
 
 /** `text` is `-` to read it from stdin. */
-export type PostOptions = { text: string; reply: string | undefined; langs: string[] }
+export type PostOptions = {
+  text: string
+  reply?: string | undefined
+  quote?: string | undefined
+  langs: string[]
+  images?: ImageOption[]
+}
 
 export function postCommand(run: Runner): Command {
+  // --alt describes the --image before it: both fill one list, in the order given.
+  const images: ImageOption[] = []
   return new Command('post')
     .description('publish a post (links, @mentions and #hashtags become rich text)')
     .argument('<text>', 'the text of the post, or - to read it from stdin')
-    .option('--reply <at-uri>', 'reply to this post (at://did/app.bsky.feed.post/rkey)')
+    .option(
+      '--image <file>',
+      'attach a PNG, JPEG, WebP or GIF image; repeat for up to 4',
+      (file) => {
+        if (file === '-') throw new InvalidArgumentError('an image is read from a file, not stdin.')
+        images.push({ file, alt: undefined })
+        return images
+      },
+    )
+    .option(
+      '--alt <text>',
+      'describe the --image before it, for people who cannot see it',
+      (alt) => {
+        const image = images.at(-1)
+        if (!image) throw new InvalidArgumentError('--alt describes the --image before it.')
+        if (image.alt !== undefined) throw new InvalidArgumentError(`${image.file} has two --alt.`)
+        image.alt = alt
+        return alt
+      },
+    )
+    .option(
+      '--quote <post>',
+      'quote this post (at:// URI or https://bsky.app/profile/…/post/… link)',
+    )
+    .option('--reply <post>', 'reply to this post (at:// URI or bsky.app link)')
     .option(
       '--lang <code>',
       'language of the post (BCP 47, e.g. en or pt-BR); repeat or comma-separate, up to 3',
       (value: string, previous: string[] = []) => [...previous, ...value.split(',')],
     )
     .action((text: string, flags, command: Command) =>
-      run(command, (ctx) => runPost({ text, reply: flags.reply, langs: flags.lang ?? [] }, ctx)),
+      run(command, (ctx) =>
+        runPost(
+          { text, reply: flags.reply, quote: flags.quote, langs: flags.lang ?? [], images },
+          ctx,
+        ),
+      ),
     )
 }
 
 export async function runPost(options: PostOptions, ctx: Context): Promise<CommandResult> {
-  const [{ Agent, RichText }, { AtUri, isValidLanguage }] = await Promise.all([
-    import('@atproto/api'),
-    import('@atproto/syntax'),
-  ])
+  const [{ isValidLanguage }, { composePostText, resolveMentions }, { parsePostRef }] =
+    await Promise.all([
+      import('@atproto/syntax'),
+      import('../post/post-text.js'),
+      import('../post/post-ref.js'),
+    ])
   const langs = options.langs.map((l) => l.trim()).filter((l) => l !== '')
   const badLang = langs.find((tag) => !isValidLanguage(tag))
   if (badLang !== undefined) {
@@ -45,68 +87,78 @@ export async function runPost(options: PostOptions, ctx: Context): Promise<Comma
   if (langs.length > MAX_LANGS) {
     throw new UsageError(`A post can have at most ${MAX_LANGS} languages; got ${langs.length}.`)
   }
-  const replyTo = options.reply === undefined ? undefined : replyTarget(options.reply, AtUri)
-  const text = options.text === '-' ? await readText(ctx.stdin) : options.text
-  const richText = new RichText({ text: text.trim() })
-  if (richText.length === 0) {
+  const replyTo = options.reply === undefined ? undefined : parsePostRef(options.reply, '--reply')
+  const quoteOf = options.quote === undefined ? undefined : parsePostRef(options.quote, '--quote')
+  const draft = composePostText(options.text === '-' ? await readText(ctx.stdin) : options.text)
+  const images = await prepareImages(options.images ?? [])
+  if (draft.text === '' && images.length === 0 && !quoteOf) {
     throw new UsageError('The post is empty.', 'Pass the text to post, or - to read it from stdin.')
   }
-  if (richText.graphemeLength > MAX_POST_GRAPHEMES) {
-    throw new UsageError(
-      `The post is ${richText.graphemeLength} characters long; the limit is ${MAX_POST_GRAPHEMES}.`,
-      'Shorten the text and try again.',
-    )
+  for (const { file, alt } of images) {
+    if (alt === undefined) {
+      ctx.out.warn(
+        `${file} has no description: people who cannot see it will not know what it shows. ` +
+          'Describe it with --alt "…" after its --image (--alt "" leaves it out on purpose).',
+      )
+    }
   }
 
   const resolved = await ctx.accounts.resolve()
-  const [request, { asFetchHandler }] = await Promise.all([
-    ctx.xrpc(resolved),
-    import('../auth/session.js'),
+  const [request, repo] = await Promise.all([ctx.xrpc(resolved), import('../post/repo.js')])
+  const [mentions, reply, quote] = await Promise.all([
+    resolveMentions(draft, (handle) => repo.resolveHandle(request, handle)),
+    replyTo &&
+      repo.getPost(request, replyTo, { what: 'The post to reply to', code: 'reply_not_found' }),
+    quoteOf &&
+      repo.getPost(request, quoteOf, { what: 'The post to quote', code: 'quote_not_found' }),
   ])
+  for (const handle of mentions.unresolved) {
+    ctx.out.warn(
+      `@${handle} is not an account (the handle does not resolve): posted as plain text.`,
+    )
+  }
+  const embedded = await Promise.all(
+    images.map(async ({ alt, aspectRatio, bytes, mimeType }) => {
+      const image = await repo.uploadBlob(request, bytes, mimeType)
+      return { alt: alt ?? '', image, aspectRatio }
+    }),
+  )
+  const { postEmbed } = await import('../post/embed.js')
   const did = resolved.account.did
-  // Every call the agent makes takes the one authenticated way (session.ts).
-  const agent = new Agent({ did, fetchHandler: asFetchHandler(request) })
-  const [reply] = await Promise.all([
-    replyTo ? replyRef(agent, replyTo) : undefined,
-    richText.detectFacets(agent),
-  ])
-  const created = await agent.post({
-    text: richText.text,
-    facets: richText.facets,
-    reply,
+  const created = await repo.createPost(request, did, {
+    $type: repo.POST_COLLECTION,
+    text: draft.text,
+    facets: mentions.facets.length > 0 ? mentions.facets : undefined,
+    reply: reply && { root: reply.root ?? reply.ref, parent: reply.ref },
+    embed: postEmbed(embedded, quote?.ref),
     langs: langs.length > 0 ? langs : undefined,
     createdAt: ctx.now().toISOString(),
   })
-  const url = `https://bsky.app/profile/${did}/post/${created.uri.split('/').pop()}`
-  return { data: { uri: created.uri, cid: created.cid, url, reply }, text: [created.uri, url] }
-}
-
-type ReplyTarget = { repo: string; rkey: string; uri: string }
-
-function replyTarget(uri: string, AtUriClass: typeof AtUri): ReplyTarget {
-  let parsed: AtUri | undefined
-  try {
-    parsed = new AtUriClass(uri)
-  } catch {}
-  if (parsed?.collection !== POST_COLLECTION || !parsed.rkey) {
-    throw new UsageError(
-      `--reply "${uri}" is not the at:// URI of a post.`,
-      `Expected at://<did or handle>/${POST_COLLECTION}/<rkey>, as printed by atoauth post.`,
-    )
+  // A bsky.app link only makes sense for a post the public network can see.
+  const url = resolved.account.pds.startsWith('https://')
+    ? `https://bsky.app/profile/${did}/post/${created.uri.split('/').pop()}`
+    : undefined
+  return {
+    data: { ...created, ...(url && { url }) },
+    text: url ? [created.uri, url] : [created.uri],
   }
-  return { repo: parsed.host, rkey: parsed.rkey, uri }
 }
 
-/** The parent is the post replied to; the root is its thread's first post. */
-async function replyRef(agent: Agent, target: ReplyTarget) {
-  const parent = await agent.getPost({ repo: target.repo, rkey: target.rkey }).catch((err) => {
-    if ((err as { error?: unknown }).error !== 'RecordNotFound') throw err
-    const message = `The post to reply to does not exist: ${target.uri}`
-    throw new AtoauthError('reply_not_found', message, {
-      hint: 'Check the at:// URI (atoauth post prints it).',
-    })
-  })
-  const parentRef = { uri: parent.uri, cid: parent.cid }
-  const root = parent.value.reply?.root
-  return { root: root ? { uri: root.uri, cid: root.cid } : parentRef, parent: parentRef }
+/** Every image read, checked and stripped of its metadata before any request. */
+async function prepareImages(options: ImageOption[]) {
+  if (options.length === 0) return []
+  if (options.length > MAX_IMAGES) {
+    throw new UsageError(`A post can have at most ${MAX_IMAGES} images; got ${options.length}.`)
+  }
+  const segmenter = new Intl.Segmenter()
+  for (const { file, alt } of options) {
+    const length = alt === undefined ? 0 : [...segmenter.segment(alt)].length
+    if (length > MAX_ALT_GRAPHEMES) {
+      throw new UsageError(
+        `The description of ${file} is ${length} characters long; the limit is ${MAX_ALT_GRAPHEMES}.`,
+      )
+    }
+  }
+  const { prepareImage } = await import('../post/image.js')
+  return Promise.all(options.map(({ file, alt }) => prepareImage(file, alt)))
 }

@@ -13,7 +13,6 @@ import {
   TokenRefreshError,
   TokenRevokedError,
 } from '@atproto/oauth-client-node'
-import { XRPCError } from '@atproto/xrpc'
 import {
   AtoauthError,
   describeCause,
@@ -22,7 +21,6 @@ import {
   SessionEndedError,
   sessionNotKept,
   toAtoauthError,
-  xrpcRequestError,
 } from '../errors.js'
 
 /** The libraries' own words, where atoauth reads a message. */
@@ -60,7 +58,7 @@ const SESSION_END_REASONS = Object.entries({
   [MESSAGES.deletedElsewhere]: 'it is no longer in the session store',
 })
 
-/** Whether `err` is a library's failure of a request or of a resolution (XRPCError aside). */
+/** Whether `err` is a library's failure of a request or of a resolution. */
 export function isLibraryError(err: unknown): err is Error {
   const theirs = [OAuthResolverError, OAuthResponseError, HandleResolverError, DidError, FetchError]
   return theirs.some((c) => err instanceof c)
@@ -87,19 +85,14 @@ export function sessionEndReason(err: unknown): string {
   return known?.[1] ?? (message.replace(/\.$/, '') || 'it was revoked or expired')
 }
 
-// The AtoauthError for an error of the OAuth client or of an XRPC call, or undefined when it is
+// The AtoauthError for an error of the OAuth client, or undefined when it is
 // none of theirs (then toAtoauthError decides). Only a session the library reports gone ends it.
 export function fromLibraryError(err: unknown, account?: { handle: string }) {
   if (isSessionEnd(err)) {
     return new SessionEndedError(account?.handle ?? err.sub, sessionEndReason(err), err)
   }
-  // Below 100: no HTTP answer (XRPCError.from a failed fetch), or an invalid one.
-  if (err instanceof XRPCError && err.status >= 100) {
-    const message = err.message !== err.error ? err.message : undefined
-    return xrpcRequestError('The request', { status: err.status, error: err.error, message }, err)
-  }
   if (err instanceof OAuthCallbackError) return callbackError(err)
-  if (!isLibraryError(err) && !(err instanceof XRPCError)) return undefined
+  if (!isLibraryError(err)) return undefined
   if (networkFailure(err)) return undefined // toAtoauthError says "Could not reach the server"
   const hint = 'Try again later; if it keeps failing, the server may be misconfigured.'
   return new NetworkError(`The request failed: ${describeCause(err)}`, hint, err)

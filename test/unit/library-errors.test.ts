@@ -3,7 +3,6 @@
 // to the installed code: an upgrade that changes them fails here.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { Agent, XRPCError as ApiXRPCError } from '@atproto/api'
 import {
   DidError,
   OAuthCallbackError,
@@ -13,7 +12,6 @@ import {
   TokenRefreshError,
   TokenRevokedError,
 } from '@atproto/oauth-client-node'
-import { XRPCError } from '@atproto/xrpc'
 import { IdentityResolverError } from '@atproto-labs/identity-resolver'
 import { describe, expect, it } from 'vitest'
 import {
@@ -127,48 +125,8 @@ describe('a session the library reports as gone ends it (exit 3, log in again)',
   })
 })
 
-describe('an XRPC error is the failure of that request, not of the session', () => {
-  it('a 401 the library did not treat as the end of the session: exit 4 with the server message', () => {
-    // What the PDS answers a write to another account's repository.
-    const err = new XRPCError(401, 'AuthenticationRequired', 'Authentication Required')
-    expect(isSessionEnd(err)).toBe(false)
-    const failure = fromLibraryError(err, alice)
-    expect(failure).toMatchObject({
-      code: 'xrpc_error',
-      exitCode: ExitCode.network,
-      message: 'The request failed: 401 AuthenticationRequired: Authentication Required',
-      details: {
-        status: 401,
-        xrpcError: 'AuthenticationRequired',
-        xrpcMessage: 'Authentication Required',
-      },
-    })
-    expect(failure?.hint).not.toMatch(/log in/i)
-  })
-
-  it('recognises what @atproto/api throws (post) as the same class', async () => {
-    expect(ApiXRPCError).toBe(XRPCError)
-    const agent = new Agent(async () =>
-      Response.json(
-        { error: 'AuthenticationRequired', message: 'Authentication Required' },
-        { status: 401 },
-      ),
-    )
-    const thrown = await agent.com.atproto.repo
-      .createRecord({ repo: 'did:plc:bob', collection: 'app.bsky.feed.post', record: {} })
-      .catch((err: unknown) => err)
-    expect(fromLibraryError(thrown, alice)).toMatchObject({ code: 'xrpc_error', exitCode: 4 })
-  })
-
-  it('a request that got no answer is left to toAtoauthError: a network failure', () => {
-    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
-    const err = XRPCError.from(new TypeError('fetch failed', { cause: refused }))
-    expect(fromLibraryError(err)).toBeUndefined()
-    expect(toAtoauthError(err)).toMatchObject({ code: 'network', exitCode: ExitCode.network })
-  })
-
+describe('what is not a library error', () => {
   it('toAtoauthError does not read library errors: the cli asks library-errors.ts', () => {
-    expect(toAtoauthError(new XRPCError(401)).code).toBe('internal')
     expect(toAtoauthError(new TokenRevokedError(DID)).code).toBe('internal')
   })
 })
@@ -247,7 +205,7 @@ describe('resolution failures', () => {
   })
 
   it('is undefined for what is not a resolution failure', () => {
-    expect(resolutionError(new XRPCError(401), 'alice.test')).toBeUndefined()
+    expect(resolutionError(new TokenRevokedError(DID), 'alice.test')).toBeUndefined()
     expect(resolutionError(new TypeError('a bug'), 'alice.test')).toBeUndefined()
   })
 })

@@ -1,0 +1,40 @@
+// atoauth delete <post>: deletes one of the account's own posts. Whose post it
+// is can be seen in its URI, so another account's is refused before any request.
+import { Command } from 'commander'
+import type { Context } from '../context.js'
+import { AtoauthError, UsageError } from '../errors.js'
+import type { CommandResult } from '../output.js'
+import type { Runner } from './runner.js'
+
+export function deleteCommand(run: Runner): Command {
+  return new Command('delete')
+    .description("delete one of the account's own posts")
+    .argument('<post>', 'the at:// URI of the post, or its https://bsky.app/profile/…/post/… link')
+    .action((post: string, _flags, command: Command) =>
+      run(command, (ctx) => runDelete({ post }, ctx)),
+    )
+}
+
+export async function runDelete(options: { post: string }, ctx: Context): Promise<CommandResult> {
+  const { parsePostRef } = await import('../post/post-ref.js')
+  const target = parsePostRef(options.post, 'the post to delete')
+  const resolved = await ctx.accounts.resolve()
+  const { did, handle } = resolved.account
+  if (target.repo !== did && target.repo.toLowerCase() !== handle.toLowerCase()) {
+    throw new UsageError(
+      `${target.uri} is not a post of ${handle}: an account can only delete its own posts.`,
+      `To act for another of your accounts: atoauth delete --account <handle> ${options.post}`,
+    )
+  }
+  const [request, { deletePost, POST_COLLECTION }] = await Promise.all([
+    ctx.xrpc(resolved),
+    import('../post/repo.js'),
+  ])
+  const uri = `at://${did}/${POST_COLLECTION}/${target.rkey}`
+  if (!(await deletePost(request, did, target.rkey))) {
+    throw new AtoauthError('post_not_found', `There is no post to delete at ${uri}.`, {
+      hint: 'It may have been deleted already; check the URI (atoauth post prints it).',
+    })
+  }
+  return { data: { uri, deleted: true }, text: [`Deleted ${uri}`] }
+}
