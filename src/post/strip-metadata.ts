@@ -26,8 +26,11 @@ export function stripMetadata(
   }
 }
 
-/** Text (tEXt, zTXt, iTXt: XMP lives in iTXt), EXIF (eXIf) and the last-modified time (tIME). */
-const PNG_METADATA = new Set(['tEXt', 'zTXt', 'iTXt', 'eXIf', 'tIME'])
+/**
+ * Text (tEXt, zTXt, iTXt: XMP lives in iTXt), EXIF (eXIf), the last-modified time (tIME) and
+ * C2PA content credentials (caBX, which can name the creator and the device).
+ */
+const PNG_METADATA = new Set(['tEXt', 'zTXt', 'iTXt', 'eXIf', 'tIME', 'caBX'])
 
 /** Chunks after the 8-byte signature: length (4, big-endian), type (4), data, CRC (4). Kept
  * chunks are copied whole, CRC included; nothing after IEND is kept. */

@@ -1,15 +1,14 @@
 // prepareImage: a path in, the bytes to upload out, or a usage error (exit 2) naming the file,
 // all before any request. Fixtures: test/fixtures/images (make-fixtures.sh).
-import { randomBytes } from 'node:crypto'
 import { copyFile, mkdtemp, open, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { crc32, deflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { AtoauthError, ExitCode } from '../../src/errors.ts'
 import { MAX_IMAGE_BYTES, prepareImage, unreadableImageError } from '../../src/post/image.ts'
 import { stripMetadata } from '../../src/post/strip-metadata.ts'
+import { noisePng } from '../support/noise-png.ts'
 
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../fixtures/images/${name}`, import.meta.url))
@@ -24,31 +23,6 @@ async function failure(file: string): Promise<AtoauthError> {
   expect(error).toBeInstanceOf(AtoauthError)
   expect((error as AtoauthError).exitCode).toBe(ExitCode.usage)
   return error as AtoauthError
-}
-
-/** A PNG: 8-bit RGB pixels of noise (which no deflate shrinks), then the chunks given. */
-function noisePng(width: number, height: number, extra: [string, Buffer][] = []): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const framed = Buffer.alloc(body.length + 8)
-    framed.writeUInt32BE(data.length, 0)
-    body.copy(framed, 4)
-    framed.writeUInt32BE(crc32(body), body.length + 4)
-    return framed
-  }
-  const header = Buffer.alloc(13)
-  header.writeUInt32BE(width, 0)
-  header.writeUInt32BE(height, 4)
-  header.set([8, 2, 0, 0, 0], 8) // 8 bits, RGB
-  const row = () => Buffer.concat([Buffer.of(0), randomBytes(width * 3)]) // filter 0, then pixels
-  const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, row)))
-  return Buffer.concat([
-    Buffer.from('89504e470d0a1a0a', 'hex'),
-    chunk('IHDR', header),
-    ...extra.map(([type, data]) => chunk(type, data)),
-    chunk('IDAT', pixels),
-    chunk('IEND', Buffer.alloc(0)),
-  ])
 }
 
 describe('prepareImage', () => {
