@@ -1,12 +1,12 @@
 // npm run bench: how fast atoauth starts and how few round trips it makes, in
 // one run. Starts the sandbox (PLC + PDS) once, logs alice in through headless
 // Chromium, then runs interleaved, ROUNDS times each, and prints medians and
-// ratios: atoauth whoami --json (warm), the naive NodeOAuthClient + @atproto/api
-// script on the same session, the floor (node doing one fetch), --help against
-// node -e 0; plus the requests each command made (counted at the servers by
-// atoauth's User-Agent), the login's CLI-side time (the median of several first
-// logins, each timed by a process of its own) and whoami's peak RSS. Run it in
-// a throwaway keyring (scripts/bench.sh does).
+// ratios: atoauth whoami --json and a text post (warm), the naive
+// NodeOAuthClient + @atproto/api script on the same session, the floor (node
+// doing one fetch), --help against node -e 0; plus the requests each command
+// made (counted at the servers by atoauth's User-Agent), the login's CLI-side
+// time (the median of several first logins, each timed by a process of its
+// own) and whoami's peak RSS. Run it in a throwaway keyring (scripts/bench.sh does).
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -179,6 +179,8 @@ try {
 
   const candidates: Record<string, string[]> = {
     whoami: [BIN, 'whoami', '--json'],
+    // A text post with a link and a tag: facets, no mention to resolve.
+    post: [BIN, 'post', 'bench: https://atproto.com #atproto', '--json'],
     naive: [join(root, 'scripts/bench/naive-whoami.ts'), alice.did],
     floor: [
       '--input-type=module',
@@ -191,14 +193,14 @@ try {
   const times: Record<string, number[]> = Object.fromEntries(
     Object.keys(candidates).map((k) => [k, []]),
   )
-  const whoamiRequests: number[] = []
+  const requestCounts: Record<string, number[]> = { whoami: [], post: [] }
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, args] of Object.entries(candidates)) {
       const from = mark(sandbox)
       const run = await timed(args, env)
       if (run.code !== 0) throw new Error(`${name} failed (${run.code}): ${run.stderr}`)
       times[name]!.push(run.ms)
-      if (name === 'whoami') whoamiRequests.push(cliRequests(sandbox, from).length)
+      requestCounts[name]?.push(cliRequests(sandbox, from).length)
     }
   }
 
@@ -218,6 +220,7 @@ try {
 
   const m = {
     whoami: median(times.whoami!),
+    post: median(times.post!),
     naive: median(times.naive!),
     floor: median(times.floor!),
     help: median(times.help!),
@@ -232,11 +235,13 @@ try {
     `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`,
   )
   console.log(`  atoauth whoami --json (warm)   ${ms(m.whoami)}`)
+  console.log(`  atoauth post --json (warm)     ${ms(m.post)}`)
   console.log(`  naive (libraries, same session) ${ms(m.naive)}`)
   console.log(`  floor (node + one fetch)        ${ms(m.floor)}`)
   console.log(`  atoauth --help                  ${ms(m.help)}`)
   console.log(`  node -e 0                       ${ms(m.nodeNothing)}\n`)
-  const maxWhoamiRequests = Math.max(...whoamiRequests)
+  const maxWhoamiRequests = Math.max(...requestCounts.whoami!)
+  const maxPostRequests = Math.max(...requestCounts.post!)
   console.log(
     row('whoami / floor', (m.whoami / m.floor).toFixed(2), '≤ 1.5', m.whoami / m.floor <= 1.5),
   )
@@ -249,6 +254,15 @@ try {
       String(maxWhoamiRequests),
       '1',
       maxWhoamiRequests === 1,
+    ),
+  )
+  console.log(row('post / floor', (m.post / m.floor).toFixed(2), '≤ 1.5', m.post / m.floor <= 1.5))
+  console.log(
+    row(
+      'post HTTP requests (max of all runs)',
+      String(maxPostRequests),
+      '1',
+      maxPostRequests === 1,
     ),
   )
   console.log(
