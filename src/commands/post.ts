@@ -73,22 +73,14 @@ export function postCommand(run: Runner): Command {
 }
 
 export async function runPost(options: PostOptions, ctx: Context): Promise<CommandResult> {
-  const [{ isValidLanguage }, { composePostText, resolveMentions }, { parsePostRef }] =
-    await Promise.all([
-      import('@atproto/syntax'),
-      import('../post/post-text.js'),
-      import('../post/post-ref.js'),
-    ])
-  const langs = options.langs.map((l) => l.trim()).filter((l) => l !== '')
-  const badLang = langs.find((tag) => !isValidLanguage(tag))
-  if (badLang !== undefined) {
-    throw new UsageError(`--lang "${badLang}" is not a language tag.`, 'Examples: en, de, pt-BR')
-  }
-  if (langs.length > MAX_LANGS) {
-    throw new UsageError(`A post can have at most ${MAX_LANGS} languages; got ${langs.length}.`)
-  }
-  const replyTo = options.reply === undefined ? undefined : parsePostRef(options.reply, '--reply')
-  const quoteOf = options.quote === undefined ? undefined : parsePostRef(options.quote, '--quote')
+  // Each check loads its module only when there is something to check: a plain text post
+  // pays for none of them.
+  const [{ composePostText, resolveMentions }, langs, replyTo, quoteOf] = await Promise.all([
+    import('../post/post-text.js'),
+    checkedLanguages(options.langs),
+    postRef(options.reply, '--reply'),
+    postRef(options.quote, '--quote'),
+  ])
   const draft = composePostText(options.text === '-' ? await readText(ctx.stdin) : options.text)
   const images = await prepareImages(options.images ?? [])
   if (draft.text === '' && images.length === 0 && !quoteOf) {
@@ -142,6 +134,26 @@ export async function runPost(options: PostOptions, ctx: Context): Promise<Comma
     data: { ...created, ...(url && { url }) },
     text: url ? [created.uri, url] : [created.uri],
   }
+}
+
+async function checkedLanguages(given: string[]): Promise<string[]> {
+  const langs = given.map((l) => l.trim()).filter((l) => l !== '')
+  if (langs.length === 0) return langs
+  const { isValidLanguage } = await import('@atproto/syntax')
+  const badLang = langs.find((tag) => !isValidLanguage(tag))
+  if (badLang !== undefined) {
+    throw new UsageError(`--lang "${badLang}" is not a language tag.`, 'Examples: en, de, pt-BR')
+  }
+  if (langs.length > MAX_LANGS) {
+    throw new UsageError(`A post can have at most ${MAX_LANGS} languages; got ${langs.length}.`)
+  }
+  return langs
+}
+
+async function postRef(input: string | undefined, flag: string) {
+  if (input === undefined) return undefined
+  const { parsePostRef } = await import('../post/post-ref.js')
+  return parsePostRef(input, flag)
 }
 
 /** Every image read, checked and stripped of its metadata before any request. */
