@@ -194,6 +194,9 @@ try {
     Object.keys(candidates).map((k) => [k, []]),
   )
   const requestCounts: Record<string, number[]> = { whoami: [], post: [] }
+  // The PDS's own time on each command's requests: a post is a repository write, which costs
+  // the server more than the floor's health check, whatever the client does.
+  const serverMs: Record<string, number[]> = { whoami: [], post: [], floor: [] }
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, args] of Object.entries(candidates)) {
       const from = mark(sandbox)
@@ -201,6 +204,8 @@ try {
       if (run.code !== 0) throw new Error(`${name} failed (${run.code}): ${run.stderr}`)
       times[name]!.push(run.ms)
       requestCounts[name]?.push(cliRequests(sandbox, from).length)
+      const served = sandbox.requests.slice(from.pds).reduce((sum, r) => sum + r.ms, 0)
+      serverMs[name]?.push(served)
     }
   }
 
@@ -257,6 +262,19 @@ try {
     ),
   )
   console.log(row('post / floor', (m.post / m.floor).toFixed(2), '≤ 1.5', m.post / m.floor <= 1.5))
+  const server = {
+    whoami: median(serverMs.whoami!),
+    post: median(serverMs.post!),
+    floor: median(serverMs.floor!),
+  }
+  const clientSide = (name: 'whoami' | 'post') =>
+    (m[name] - server[name]) / (m.floor - server.floor)
+  console.log(
+    `    the server's time on them: createRecord ${ms(server.post)}, getSession ${ms(server.whoami)}, _health ${ms(server.floor)};`,
+  )
+  console.log(
+    `    without it, post / floor ${clientSide('post').toFixed(2)}, whoami / floor ${clientSide('whoami').toFixed(2)}`,
+  )
   console.log(
     row(
       'post HTTP requests (max of all runs)',

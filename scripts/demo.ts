@@ -53,6 +53,14 @@ try {
     ['login', 'alice.test'],
     ['whoami'],
     ['post', 'hello from the terminal https://atproto.com #atproto @bob.test'],
+    [
+      'post',
+      'a photo, uploaded without its GPS position',
+      '--image',
+      join(root, 'test/fixtures/images/phone-photo.jpg'),
+      '--alt',
+      'A small test picture',
+    ],
     ['whoami', '--json'],
     ['accounts'],
     [

@@ -25,7 +25,14 @@ export type SandboxOptions = {
   quiet?: boolean
 }
 
-export type ReceivedRequest = { method: string; path: string; status: number; userAgent: string }
+export type ReceivedRequest = {
+  method: string
+  path: string
+  status: number
+  userAgent: string
+  /** The server's time on it, from arrival to the last byte of the answer. */
+  ms: number
+}
 
 export type Sandbox = {
   plcUrl: string
@@ -158,15 +165,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const requests: ReceivedRequest[] = []
     const plcRequests: ReceivedRequest[] = []
     const record = (log: ReceivedRequest[]) => (req: IncomingMessage, res: ServerResponse) => {
+      const arrived = performance.now()
       const entry = {
         method: req.method ?? '',
         path: (req.url ?? '').split('?')[0] ?? '',
         status: 0,
         userAgent: req.headers['user-agent'] ?? '',
+        ms: 0,
       }
       log.push(entry)
       res.on('finish', () => {
         entry.status = res.statusCode
+        entry.ms = performance.now() - arrived
       })
     }
     const issuedTokens = recordIssuedTokens(pds)
