@@ -201,6 +201,13 @@ describe('--json failure shape of every command', () => {
       message: /package\.json is not a PNG, JPEG, WebP or GIF image/,
     },
     {
+      name: 'post with an image from stdin',
+      args: ['post', 'hi', '--image', '-'],
+      exit: 2,
+      code: 'usage',
+      message: /an image is read from a file, not stdin/,
+    },
+    {
       name: 'post with an --alt before any --image',
       args: ['post', 'hi', '--alt', 'a cat'],
       exit: 2,
