@@ -7,7 +7,12 @@
 // that moves or changes either fails there.
 import { detectFacets } from '../../node_modules/@atproto/api/dist/rich-text/detection.js'
 import { UnicodeString } from '../../node_modules/@atproto/api/dist/rich-text/unicode.js'
-import type { Facet } from './post-text.js'
+
+/** An app.bsky.richtext.facet: a byte range of the text and what it is (link, tag, mention). */
+export type Facet = {
+  index: { byteStart: number; byteEnd: number }
+  features: Array<{ $type: string; did?: string; uri?: string; tag?: string }>
+}
 
 /** Links, tags and mentions in `text` (mentions carry the handle as typed), by byte offset. */
 export function detectTextFacets(text: string): Facet[] {

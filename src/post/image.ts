@@ -11,13 +11,13 @@ import { PNG } from 'image-size/types/png'
 import { WEBP } from 'image-size/types/webp'
 import { AtoauthError, ExitCode } from '../errors.js'
 import { DamagedImageError } from './damaged-image.js'
-import { stripMetadata } from './strip-metadata.js'
+import { type ImageMimeType, stripMetadata } from './strip-metadata.js'
 
 export const MAX_IMAGE_BYTES = 1_000_000 // app.bsky.embed.images' blob maxSize
 /** A file larger than this is refused unread: removing metadata never saves 63 MiB. */
 const MAX_READ_BYTES = 64 * 1024 * 1024
 
-export type ImageMimeType = 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif'
+export type { ImageMimeType }
 
 export type PreparedImage = {
   file: string // as given

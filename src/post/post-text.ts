@@ -3,16 +3,13 @@
 // mentions detected, links shown short, and mentions that do not resolve left as plain text.
 // The record's two limits are checked here, on the text as it will be written, before any request.
 import { AtoauthError, ExitCode } from '../errors.js'
-import { detectTextFacets } from './facet-detection.js'
+import { detectTextFacets, type Facet } from './facet-detection.js'
+
+export type { Facet }
 
 export const MAX_POST_GRAPHEMES = 300
 /** app.bsky.feed.post's `text` maxLength, which the lexicon counts in bytes of UTF-8. */
 export const MAX_POST_BYTES = 3000
-
-export type Facet = {
-  index: { byteStart: number; byteEnd: number }
-  features: Array<{ $type: string; did?: string; uri?: string; tag?: string }>
-}
 
 export type PostText = {
   /** What goes into the record. */

@@ -3,8 +3,9 @@
 // out, the pixels are never decoded or re-encoded. A broken structure is a DamagedImageError,
 // never a half-stripped result.
 import { DamagedImageError } from './damaged-image.js'
-import type { ImageMimeType } from './image.js'
 import { stripJpeg } from './strip-jpeg.js'
+
+export type ImageMimeType = 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif'
 
 /** `orientation`: a JPEG's EXIF Orientation, the one tag kept (see strip-jpeg.ts). */
 export function stripMetadata(
