@@ -1,6 +1,7 @@
 // The defaults that tie atoauth to its hosted client metadata document. They
 // live in this one small module so that every command (and the settings) can
 // read them without loading the OAuth libraries.
+import { presetScopes } from './scope-presets.js'
 
 /**
  * The published client metadata document (see client-metadata/README.md).
@@ -13,9 +14,13 @@ export const DEFAULT_SCOPE = 'atproto transition:generic'
 
 /**
  * Every scope the hosted document declares: the authorization server refuses a
- * request for any scope the client's document does not list.
+ * request for any scope the client's document does not list, comparing the strings
+ * exactly. So: every scope of every preset, and the two transition scopes no preset
+ * asks for, which stay declared for a raw `--scope`.
  */
-export const HOSTED_SCOPE = 'atproto transition:generic transition:chat.bsky transition:email'
+export const HOSTED_SCOPE = [...presetScopes(), 'transition:chat.bsky', 'transition:email'].join(
+  ' ',
+)
 
 /**
  * The redirect URI the hosted document registers. The authorization server

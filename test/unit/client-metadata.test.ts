@@ -8,6 +8,7 @@ import {
   runtimeClientMetadata,
   validateHostedClientMetadata,
 } from '../../src/auth/client-metadata.ts'
+import { PRESET_NAMES, SCOPE_PRESETS } from '../../src/auth/scope-presets.ts'
 
 describe('client metadata', () => {
   it('the committed hosted document is exactly what atoauth generates, and valid', () => {
@@ -27,6 +28,22 @@ describe('client metadata', () => {
       dpop_bound_access_tokens: true,
       redirect_uris: ['http://127.0.0.1/callback'],
     })
+  })
+
+  it('the committed hosted document declares every scope of every preset, verbatim', () => {
+    const committed = JSON.parse(
+      readFileSync(
+        new URL('../../client-metadata/oauth-client-metadata.json', import.meta.url),
+        'utf8',
+      ),
+    )
+    // The server compares scope strings exactly: each must appear as the preset writes it.
+    const declared = committed.scope.split(' ')
+    for (const name of PRESET_NAMES) {
+      for (const scope of SCOPE_PRESETS[name].scopes) expect(declared, name).toContain(scope)
+    }
+    // Kept for a raw --scope, though no preset asks for them.
+    expect(declared).toEqual(expect.arrayContaining(['transition:chat.bsky', 'transition:email']))
   })
 
   it('the run-time metadata lists the concrete loopback port first', () => {
