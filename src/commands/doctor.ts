@@ -16,12 +16,27 @@ export function doctorCommand(run: Runner): Command {
         'exits 1 when a check fails',
     )
     .option('--client-id <url>', 'check this client_id (default: the configured one)')
-    .action((flags, command: Command) => run(command, (ctx) => runDoctor(flags.clientId, ctx)))
+    .option(
+      '--scope <scopes>',
+      'presets and scopes logins will ask for (comma or space separated): warn if undeclared',
+    )
+    .action((flags, command: Command) =>
+      run(command, (ctx) => runDoctor(flags.clientId, requestedScopes(flags.scope), ctx)),
+    )
 }
 
-async function runDoctor(clientId: string | undefined, ctx: Context): Promise<CommandResult> {
+/** Preset names and raw scopes alike: the check tells them apart (a preset by its name). */
+function requestedScopes(list: string | undefined): string[] {
+  return (list ?? '').split(/[\s,]+/).filter((token) => token !== '')
+}
+
+async function runDoctor(
+  clientId: string | undefined,
+  scopes: string[],
+  ctx: Context,
+): Promise<CommandResult> {
   const { runChecks } = await import('../doctor/run-checks.js')
-  const checks = await runChecks(ctx, clientId ?? ctx.settings.clientId)
+  const checks = await runChecks(ctx, clientId ?? ctx.settings.clientId, scopes)
   const failed = checks.filter((c) => c.status === 'fail').length
   const warned = checks.filter((c) => c.status === 'warn').length
   return {

@@ -3,6 +3,7 @@
 // validates it, and compares it with what `atoauth client-metadata` generates for that URL.
 import { DEFAULT_SCOPE, isLoopbackClientId } from '../auth/client-id.js'
 import * as metadata from '../auth/client-metadata.js'
+import { isPresetName, PRESET_NAMES, SCOPE_PRESETS, scopeTokens } from '../auth/scope-presets.js'
 import { describeCause } from '../errors.js'
 import { type Check, fail, hintOf, ok, warn } from './check.js'
 import { type HttpProbe, httpGet } from './http-probe.js'
@@ -25,9 +26,11 @@ export async function fetchClientMetadata(
   return httpGet(clientId, signal)
 }
 
+/** `requested`: what `doctor --scope` names, preset names and raw scopes, which must be declared too. */
 export async function clientMetadataCheck(
   clientId: string,
   fetched: HttpProbe | Check,
+  requested: readonly string[] = [],
 ): Promise<Check> {
   if ('status' in fetched) return fetched
   const { answer } = fetched
@@ -63,7 +66,7 @@ export async function clientMetadataCheck(
   if (problems.length > 0) {
     return fail(NAME, `${clientId} does not work for atoauth: ${problems.join('; ')}`, publish)
   }
-  const differences = differencesFrom(metadata.hostedClientMetadata(clientId), document)
+  const differences = differencesFrom(metadata.hostedClientMetadata(clientId), document, requested)
   if (differences.length === 0) {
     return ok(NAME, `${clientId} is valid and matches what atoauth generates`)
   }
@@ -72,21 +75,41 @@ export async function clientMetadataCheck(
 }
 
 /** How a valid document differs from the generated one: e.g. scopes `login --scope` may ask for. */
-function differencesFrom(generated: object, document: Record<string, unknown>): string[] {
+function differencesFrom(
+  generated: object,
+  document: Record<string, unknown>,
+  requested: readonly string[],
+): string[] {
   // Names and links are the publisher's own; arrays compare as sets.
   const comparable = (v: unknown) => JSON.stringify(Array.isArray(v) ? [...new Set(v)].sort() : v)
   return Object.entries(generated).flatMap(([key, expected]): string[] => {
     const actual = document[key]
     if (key === 'client_name' || key === 'client_uri') return []
-    if (key === 'scope') {
-      const declared = String(actual ?? '').split(' ')
-      const missing = String(expected)
-        .split(' ')
-        .filter((s) => !declared.includes(s))
-      return missing.length > 0 ? [`scope lacks ${missing.join(' ')}`] : []
-    }
+    if (key === 'scope') return lackedScopes(String(expected), String(actual ?? ''), requested)
     if (actual === undefined) return [`${key} is missing`]
     if (comparable(actual) === comparable(expected)) return []
     return [`${key} is ${JSON.stringify(actual)}, not ${JSON.stringify(expected)}`]
   })
+}
+
+/**
+ * The scopes the document does not declare, grouped by the `--scope` whose login the server
+ * would refuse for it (it compares scope strings exactly): "scope lacks X (needed by --scope post)".
+ */
+function lackedScopes(generated: string, declared: string, requested: readonly string[]): string[] {
+  const has = new Set(scopeTokens(declared))
+  const wanted = requested.flatMap((token) =>
+    isPresetName(token) ? SCOPE_PRESETS[token].scopes : [token],
+  )
+  const lacked = new Map<string, string[]>()
+  for (const scope of new Set([...scopeTokens(generated), ...wanted])) {
+    if (has.has(scope)) continue
+    const presets: string[] = PRESET_NAMES.filter((name) =>
+      (SCOPE_PRESETS[name].scopes as readonly string[]).includes(scope),
+    )
+    const askers = presets.length > 0 || !requested.includes(scope) ? presets : [scope]
+    const neededBy = askers.length > 0 ? ` (needed by --scope ${askers.join(', --scope ')})` : ''
+    lacked.set(neededBy, [...(lacked.get(neededBy) ?? []), scope])
+  }
+  return [...lacked].map(([neededBy, scopes]) => `scope lacks ${scopes.join(' ')}${neededBy}`)
 }

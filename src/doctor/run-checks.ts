@@ -12,7 +12,12 @@ import { secretStoreCheck } from './secret-store-check.js'
 /** Above the 3 × 3 s a keychain probe may take and the 10 s of an HTTP request. */
 const CHECK_LIMIT_MS = 15_000
 
-export async function runChecks(ctx: Context, clientId: string): Promise<Check[]> {
+/** `scopes`: the presets and scopes `doctor --scope` names, which the client metadata must declare. */
+export async function runChecks(
+  ctx: Context,
+  clientId: string,
+  scopes: readonly string[] = [],
+): Promise<Check[]> {
   const { settings, signal } = ctx
   const limited = <T>(work: () => Promise<T>, failed: (detail: string, hint?: string) => T) =>
     withDeadline(CHECK_LIMIT_MS, signal, work, failed)
@@ -23,7 +28,7 @@ export async function runChecks(ctx: Context, clientId: string): Promise<Check[]
   const configDir = check('config-dir', () => configDirCheck(settings.configDir))
   const metadataFetch = fetchClientMetadata(clientId, signal)
   const metadata = check('client-metadata', async () =>
-    clientMetadataCheck(clientId, await metadataFetch),
+    clientMetadataCheck(clientId, await metadataFetch, scopes),
   )
   const listing = await limited(
     () => accountsCheck(settings),
