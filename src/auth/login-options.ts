@@ -3,7 +3,6 @@
 // anything is sent.
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { UsageError } from '../errors.js'
-import { DEFAULT_SCOPE } from './client-id.js'
 
 export type LoginOptions = {
   identifier: string
@@ -25,7 +24,11 @@ export function withLoginOptions(command: Command): Command {
       'hosted client metadata URL (default: ATOAUTH_CLIENT_ID or the atoauth one)',
     )
     .option('--dev-client', 'use the atproto development client id, which needs no hosting')
-    .option('--scope <scopes>', 'OAuth scopes to request', DEFAULT_SCOPE)
+    .option(
+      '--scope <presets|scopes>',
+      'what the session may do: presets (full, post, delete, read) and atproto scopes, comma-separated',
+      'full',
+    )
     .option(
       '--browser <command>',
       'command that opens the URL (default: ATOAUTH_BROWSER, else the system browser)',

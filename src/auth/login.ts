@@ -28,14 +28,17 @@ export type SignInPlan = {
 
 export async function signIn(
   ctx: Context,
-  options: LoginOptions,
+  given: LoginOptions,
   plan: SignInPlan,
 ): Promise<SignedIn> {
-  const [{ checkIdentifier }, { LoopbackListener }] = await Promise.all([
+  const [{ checkIdentifier }, { LoopbackListener }, { requestedScope }] = await Promise.all([
     import('./login-options.js'),
     import('./listener.js'),
+    import('./scope-check.js'),
   ])
-  const identifier = await checkIdentifier(options.identifier)
+  const identifier = await checkIdentifier(given.identifier)
+  // Presets become their scopes here: the rest of the login asks for the scopes themselves.
+  const options = { ...given, scope: await requestedScope(given.scope) }
   if (ctx.settings.exportedSession?.kind === 'session-env') {
     ctx.out.warn(
       'ATOAUTH_SESSION is set: this login does not use it, and the browser does not see it.',

@@ -79,7 +79,8 @@ export function presetScopes(): string[] {
  */
 export function presetGranting(token: string): PresetName | undefined {
   const wanted = token.replaceAll('%23', '#')
-  return PRESET_NAMES.find((name) =>
-    (SCOPE_PRESETS[name].scopes as readonly string[]).includes(wanted),
-  )
+  // blob:image/png is granted by blob:image/*.
+  const grants = (scope: string) =>
+    scope === wanted || (scope.endsWith('/*') && wanted.startsWith(scope.slice(0, -1)))
+  return PRESET_NAMES.find((name) => SCOPE_PRESETS[name].scopes.some(grants))
 }

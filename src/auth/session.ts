@@ -30,7 +30,15 @@ export class XrpcSession {
   }
 
   readonly request: XrpcRequester = async (request) => {
-    return (await this.#warm(request)) ?? (await this.#full(request))
+    const answer = (await this.#warm(request)) ?? (await this.#full(request))
+    // A scope the session lacks fails this request, said as such; the session stays.
+    if (answer.status === 403) {
+      const { missingScopeOf, scopeMissingError } = await import('./scope-check.js')
+      const missing = missingScopeOf(jsonOf(answer.bytes))
+      if (missing)
+        throw scopeMissingError(missing, { ...this.resolved.account, scope: answer.token.scope })
+    }
+    return answer
   }
 
   async #warm(request: XrpcRequest): Promise<XrpcAnswer | undefined> {

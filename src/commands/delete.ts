@@ -26,9 +26,13 @@ export async function runDelete(options: { post: string }, ctx: Context): Promis
       `To act for another of your accounts: atoauth delete --account <handle> ${options.post}`,
     )
   }
-  const [request, { deletePost, POST_COLLECTION }] = await Promise.all([
+  const [request, { deletePost, POST_COLLECTION }, { assertScopes }] = await Promise.all([
     ctx.xrpc(resolved),
     import('../post/repo.js'),
+    import('../auth/scope-check.js'),
+  ])
+  await assertScopes(resolved.account, [
+    { repo: { collection: POST_COLLECTION, action: 'delete' } },
   ])
   const uri = `at://${did}/${POST_COLLECTION}/${target.rkey}`
   if (!(await deletePost(request, did, target.rkey))) {

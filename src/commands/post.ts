@@ -96,7 +96,16 @@ export async function runPost(options: PostOptions, ctx: Context): Promise<Comma
   }
 
   const resolved = await ctx.accounts.resolve()
-  const [request, repo] = await Promise.all([ctx.xrpc(resolved), import('../post/repo.js')])
+  const [request, repo, { assertScopes }] = await Promise.all([
+    ctx.xrpc(resolved),
+    import('../post/repo.js'),
+    import('../auth/scope-check.js'),
+  ])
+  // A session that may not post (or upload these images) is told so before any request.
+  await assertScopes(resolved.account, [
+    { repo: { collection: repo.POST_COLLECTION, action: 'create' } },
+    ...images.map((image) => ({ blob: image.mimeType })),
+  ])
   const [mentions, reply, quote] = await Promise.all([
     resolveMentions(draft, (handle) => repo.resolveHandle(request, handle)),
     replyTo &&

@@ -64,6 +64,7 @@ const RESOLVER_STEPS: [string, FailedStep['step']][] = [
 
 /** Why resolving `identifier` failed with `err`; undefined when it is no resolution failure. */
 export function resolutionError(err: unknown, identifier: string): AtoauthError | undefined {
+  if (err instanceof OAuthResponseError && err.error === 'invalid_scope') return scopeRefused(err)
   const failed = isLibraryError(err) ? failedStep(err, identifier) : undefined
   if (!failed) return undefined
   // Servers like to repeat the DID or URL the message already names.
@@ -74,6 +75,26 @@ export function resolutionError(err: unknown, identifier: string): AtoauthError 
   const message = `Could not ${whatFailed(failed, identifier)}: ${reason.replace(/\.$/, '')}.`
   const options = { hint, exitCode: ExitCode.network, cause: err, details: failed }
   return new AtoauthError('resolution_failed', message, options)
+}
+
+/**
+ * The authorization server refused the scope the login asked for: most often one its client
+ * metadata does not declare (servers compare scopes as exact strings).
+ */
+function scopeRefused(err: OAuthResponseError): AtoauthError {
+  const said = (err.errorDescription ?? err.error ?? 'invalid_scope')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\.$/, '')
+  const undeclared = /is not declared in the client metadata/.test(said)
+  return new AtoauthError('scope_refused', `The authorization server refused the scope: ${said}.`, {
+    hint: undeclared
+      ? 'The client metadata document must declare every scope a login asks for. Log in with --dev-client (its client_id declares any scope), or host your own document (atoauth client-metadata --client-id <url> --scope …) and log in with --client-id <url>.'
+      : 'Ask for a preset (--scope full, post, delete, read) or check the scope against the atproto permission syntax.',
+    exitCode: ExitCode.usage,
+    cause: err,
+    details: { error: err.error, description: said },
+  })
 }
 
 /** The error for a resolution that got no answer in time. */
