@@ -32,7 +32,7 @@ export function isIndexed(storage: SessionStorage): storage is StoreKind {
   return storage === 'keychain' || storage === 'file'
 }
 
-export type ListedAccount = Pick<AccountRecord, 'did' | 'handle' | 'pds' | 'loginAt'> & {
+export type ListedAccount = Pick<AccountRecord, 'did' | 'handle' | 'pds' | 'loginAt' | 'scope'> & {
   store: SessionStorage
   default: boolean
   needsLogin?: NeedsLogin
@@ -74,15 +74,16 @@ export class Accounts {
   async list(): Promise<ListedAccount[]> {
     if (this.#settings.exportedSession) {
       const { account, storage } = await this.resolve()
-      const { did, handle, pds, loginAt } = account
-      return [{ did, handle, pds, loginAt, store: storage, default: true }]
+      const { did, handle, pds, loginAt, scope } = account
+      return [{ did, handle, pds, loginAt, scope, store: storage, default: true }]
     }
     const index = await this.#index()
-    return index.accounts.map(({ did, handle, pds, store, loginAt, needsLogin }) => ({
+    return index.accounts.map(({ did, handle, pds, store, loginAt, scope, needsLogin }) => ({
       did,
       handle,
       pds,
       loginAt,
+      scope,
       store,
       default: did === index.defaultDid,
       ...(needsLogin ? { needsLogin } : {}),

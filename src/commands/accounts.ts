@@ -1,6 +1,7 @@
 // atoauth accounts: every account logged in on this machine, the default
 // marked. Reads only the account index: no keychain, no network.
 import { Command } from 'commander'
+import { presetsOf } from '../auth/scope-presets.js'
 import type { Context } from '../context.js'
 import type { CommandResult } from '../output.js'
 import { sessionLife } from '../session-lifetime.js'
@@ -16,7 +17,8 @@ export async function runAccounts(ctx: Context): Promise<CommandResult> {
   const now = ctx.now()
   const accounts = (await ctx.accounts.list()).map(({ needsLogin, ...a }) => {
     const { endsAt, state, reason } = sessionLife({ loginAt: a.loginAt, needsLogin }, now)
-    return { ...a, sessionExpiresAt: endsAt, state, ...(reason ? { reason } : {}) }
+    const preset = presetsOf(a.scope)?.join(',') ?? null
+    return { ...a, preset, sessionExpiresAt: endsAt, state, ...(reason ? { reason } : {}) }
   })
   if (accounts.length === 0) {
     ctx.out.info('No account is logged in. Log in with: atoauth login <handle>')
@@ -27,7 +29,8 @@ export async function runAccounts(ctx: Context): Promise<CommandResult> {
     text: accounts.map(
       (a) =>
         `${a.default ? '*' : ' '} ${a.handle.padEnd(width)}  ${a.did}  ${a.pds}  ${a.store}, ` +
-        (a.reason ? 'needs login' : `session ends ${a.sessionExpiresAt.slice(0, 10)}`),
+        (a.reason ? 'needs login' : `session ends ${a.sessionExpiresAt.slice(0, 10)}`) +
+        `  scope: ${a.preset ?? 'custom'}`,
     ),
   }
 }

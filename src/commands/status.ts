@@ -2,6 +2,7 @@
 // warning in its last 3 days and once it has ended. Local records only (no network, no keychain),
 // so it is cheap to run at the top of every CI job.
 import { Command } from 'commander'
+import { presetsOf } from '../auth/scope-presets.js'
 import type { Context } from '../context.js'
 import { ExitCode } from '../errors.js'
 import type { CommandResult } from '../output.js'
@@ -20,6 +21,7 @@ export async function runStatus(ctx: Context): Promise<CommandResult> {
   const now = ctx.now()
   const accounts = (await ctx.accounts.list()).map(({ needsLogin, ...a }) => ({
     ...a,
+    preset: presetsOf(a.scope)?.join(',') ?? null,
     ...sessionLife({ loginAt: a.loginAt, needsLogin }, now),
   }))
   if (accounts.length === 0) {
@@ -54,7 +56,10 @@ export async function runStatus(ctx: Context): Promise<CommandResult> {
         remainingSeconds: Math.floor(remainingMs / 1000),
       })),
     },
-    text: accounts.map((a) => `${a.default ? '*' : ' '} ${a.handle.padEnd(width)}  ${summary(a)}`),
+    text: accounts.map(
+      (a) =>
+        `${a.default ? '*' : ' '} ${a.handle.padEnd(width)}  ${summary(a)}  scope: ${a.preset ?? 'custom'}`,
+    ),
     ...(usable ? {} : { exitCode: ExitCode.authRequired }),
   }
 }

@@ -1,6 +1,7 @@
 // atoauth whoami: who the session belongs to, checked live at the PDS.
 import { Command } from 'commander'
 import { isIndexed, type SessionStorage } from '../auth/accounts.js'
+import { presetsOf, scopeTokens } from '../auth/scope-presets.js'
 import type { Context } from '../context.js'
 import type { CommandResult } from '../output.js'
 import { SESSION_LIFETIME_MS } from '../session-lifetime.js'
@@ -35,6 +36,9 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
     handle: live.handle,
     pds: answer.token.aud,
     scope: answer.token.scope,
+    scopes: scopeTokens(answer.token.scope),
+    // The presets the granted scopes are made of ("post,delete"); null for any other scopes.
+    preset: presetsOf(answer.token.scope)?.join(',') ?? null,
     accessTokenExpiresAt: answer.token.expiresAt?.toISOString() ?? null,
     sessionExpiresAt: new Date(Date.parse(account.loginAt) + SESSION_LIFETIME_MS).toISOString(),
     loginAt: account.loginAt,
@@ -46,7 +50,7 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
     text: [
       `${data.handle} (${data.did})`,
       `  PDS:           ${data.pds}`,
-      `  scopes:        ${data.scope}`,
+      `  scopes:        ${data.scope}${data.preset ? ` (preset ${data.preset})` : ''}`,
       `  access token:  expires ${data.accessTokenExpiresAt ?? 'never'}`,
       `  session:       ends ${data.sessionExpiresAt} (14 days after login)`,
       `  stored in:     ${STORAGE_DESCRIPTIONS[storage]}`,

@@ -77,7 +77,7 @@ export class FakeAccounts implements Pick<Accounts, keyof Accounts> {
     }
   }
   async list() {
-    return this.records.map(({ issuer, clientId, scope, ...r }) => ({
+    return this.records.map(({ issuer, clientId, ...r }) => ({
       ...r,
       default: r.did === this.defaultDid,
     }))

@@ -48,6 +48,8 @@ describe('whoami', () => {
       handle: ALICE.handle,
       pds: token.aud,
       scope: token.scope,
+      scopes: ['atproto', 'transition:generic'],
+      preset: 'full',
       accessTokenExpiresAt: '2026-12-02T12:30:00.000Z',
       sessionExpiresAt: '2026-12-15T10:00:00.000Z',
       loginAt: ALICE.loginAt,
@@ -56,6 +58,25 @@ describe('whoami', () => {
     })
     expect(result.text[0]).toBe(`${ALICE.handle} (${ALICE.did})`)
   })
+
+  it.each([
+    ['atproto repo:app.bsky.feed.post?action=create blob:image/*', 'post', ' (preset post)'],
+    [
+      'atproto repo:app.bsky.feed.post?action=create blob:image/* repo:app.bsky.feed.post?action=delete',
+      'post,delete',
+      ' (preset post,delete)',
+    ],
+    ['atproto repo:app.bsky.feed.post?action=create', null, ''],
+  ])(
+    'shows the granted scopes %s and the presets they are made of',
+    async (scope, preset, label) => {
+      const reply = answer(200, { did: ALICE.did, handle: ALICE.handle })
+      const { ctx } = setup({ ...reply, token: { ...token, scope } })
+      const result = await runWhoami(ctx)
+      expect(result.data).toMatchObject({ scope, scopes: scope.split(' '), preset })
+      expect(result.text).toContain(`  scopes:        ${scope}${label}`)
+    },
+  )
 
   it('records a handle that changed since login', async () => {
     const { ctx, accounts } = setup(answer(200, { did: ALICE.did, handle: 'alice.new.test' }))
