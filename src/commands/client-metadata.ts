@@ -13,10 +13,13 @@ export function clientMetadataCommand(run: Runner): Command {
       '--client-id <url>',
       'where the document will be published (default: the configured client_id)',
     )
-    .option('--scope <scopes>', 'every scope logins may ask for', HOSTED_SCOPE)
+    .option(
+      '--scope <scopes>',
+      'every scope logins may ask for (default: every preset scope, plus transition:chat.bsky and transition:email)',
+    )
     .action((flags, command: Command) =>
       run(command, (ctx) =>
-        runClientMetadata({ clientId: flags.clientId, scope: flags.scope }, ctx),
+        runClientMetadata({ clientId: flags.clientId, scope: flags.scope ?? HOSTED_SCOPE }, ctx),
       ),
     )
 }
