@@ -58,7 +58,7 @@ function tags(file: string): string[] {
 
 /** exiftool's own removal of all metadata: what is left is the image itself. */
 function withoutAnyMetadata(file: string): Buffer {
-  return execFileSync('exiftool', ['-all=', '-trailer:all=', '-o', '-', file])
+  return execFileSync('exiftool', ['-q', '-q', '-all=', '-trailer:all=', '-o', '-', file])
 }
 
 async function saveBlob(blob: Blob, name: string): Promise<string> {
