@@ -117,7 +117,7 @@ async function loginClient(
   if (!options.devClient) metadata.assertDiscoverableClientId(clientId)
   // The PKCE verifier and DPoP key of this login never leave memory.
   const stateStore = new MemoryStore<unknown>()
-  const resolution = new ResolutionDeadline()
+  const resolution = new ResolutionDeadline(undefined, clientId)
   const client = await ctx.oauthClient({
     clientMetadata: metadata.runtimeClientMetadata({ clientId, scope: options.scope, redirectUri }),
     sessionStore: plan.sessionStore,

@@ -21,8 +21,12 @@ export class ResolutionDeadline {
   /** The URL of the phase's latest request: the step it was at. */
   #latest: string | undefined
 
-  constructor(seconds = RESOLUTION_TIMEOUT_SECONDS) {
+  /** The client_id the login uses: an authorization server's refusal of its document names it. */
+  readonly #clientId: string | undefined
+
+  constructor(seconds = RESOLUTION_TIMEOUT_SECONDS, clientId?: string) {
     this.#seconds = seconds
+    this.#clientId = clientId
   }
 
   /** The fetch to give the OAuth client. Outside the phase it is plain `fetch`. */
@@ -66,7 +70,7 @@ export class ResolutionDeadline {
       return await Promise.race([phase(bounded), stopped])
     } catch (err) {
       if (bounded.aborted) throw err
-      throw resolutionError(err, identifier) ?? err
+      throw resolutionError(err, identifier, this.#clientId) ?? err
     } finally {
       deadline.clear()
       this.#signal = undefined

@@ -36,7 +36,7 @@ const STEPS = {
   ],
   authorization_request: [
     'start the authorization at',
-    'The authorization server refused to start the sign-in: try again later, or tell its operator.',
+    'The authorization server refused to start the sign-in: try again later, or tell its operator. If it is fetching a client metadata document that is not published, log in with --dev-client.',
   ],
 } as const
 
@@ -63,8 +63,15 @@ const RESOLVER_STEPS: [string, FailedStep['step']][] = [
 ]
 
 /** Why resolving `identifier` failed with `err`; undefined when it is no resolution failure. */
-export function resolutionError(err: unknown, identifier: string): AtoauthError | undefined {
+export function resolutionError(
+  err: unknown,
+  identifier: string,
+  clientId?: string,
+): AtoauthError | undefined {
   if (err instanceof OAuthResponseError && err.error === 'invalid_scope') return scopeRefused(err)
+  if (err instanceof OAuthResponseError && err.error === 'invalid_client_metadata') {
+    return clientMetadataRefused(err, clientId)
+  }
   const failed = isLibraryError(err) ? failedStep(err, identifier) : undefined
   if (!failed) return undefined
   // Servers like to repeat the DID or URL the message already names.
@@ -95,6 +102,33 @@ function scopeRefused(err: OAuthResponseError): AtoauthError {
     cause: err,
     details: { error: err.error, description: said },
   })
+}
+
+/**
+ * The authorization server could not fetch the client metadata document (not published yet, a
+ * typo, a host it cannot reach), or found it invalid. Its description names the client_id.
+ */
+function clientMetadataRefused(err: OAuthResponseError, clientId = 'the client_id'): AtoauthError {
+  const said = (err.errorDescription ?? err.error ?? 'invalid_client_metadata')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\.$/, '')
+  const unavailable = /^Unable to obtain client metadata/.test(said)
+  const message = unavailable
+    ? `The authorization server could not fetch the client metadata document at ${clientId} (${said}).`
+    : `The authorization server refused the client metadata document at ${clientId}: ${said}.`
+  return new AtoauthError(
+    unavailable ? 'client_metadata_unavailable' : 'client_metadata_invalid',
+    message,
+    {
+      hint: unavailable
+        ? 'Publish the document at that URL (atoauth client-metadata prints it) or check the URL, or log in with --dev-client, which needs no hosted document. atoauth doctor checks the document as the server fetches it.'
+        : 'Regenerate it with atoauth client-metadata and publish it again, or log in with --dev-client. atoauth doctor checks the document.',
+      exitCode: ExitCode.error,
+      cause: err,
+      details: { error: err.error, description: said },
+    },
+  )
 }
 
 /** The error for a resolution that got no answer in time. */
