@@ -1,8 +1,10 @@
 // Session secrets in the OS keychain, one entry per account. A value longer than one entry holds
 // (Windows: 2560 bytes) is split over several, with a header entry that is written last: a reader
-// sees the old value or the new one, never a half-written mix.
+// sees the old value or the new one, never a half-written mix. A 6 KB session (tokens, a DPoP key)
+// thus fits Windows too. "Not found", should the library report it as an error, is no entry.
 import { createHash, randomBytes } from 'node:crypto'
 import { AtoauthError, ExitCode } from '../errors.js'
+import { isMissingEntry } from './keychain-trouble.js'
 import type { Keyring } from './native-keyring.js'
 import type { SecretStore } from './secret-store.js'
 
@@ -21,12 +23,12 @@ export class KeychainSecretStore implements SecretStore {
   }
 
   async get(account: string): Promise<string | undefined> {
-    const stored = await this.#keyring.get(account)
+    const stored = await this.#read(account)
     const header = parseHeader(stored)
     if (!header) return stored
     let value = ''
     for (const chunkName of chunkAccounts(account, header)) {
-      const chunk = await this.#keyring.get(chunkName)
+      const chunk = await this.#read(chunkName)
       if (chunk === undefined) throw corrupted(account)
       value += chunk
     }
@@ -35,7 +37,7 @@ export class KeychainSecretStore implements SecretStore {
   }
 
   async set(account: string, value: string): Promise<void> {
-    const previous = parseHeader(await this.#keyring.get(account))
+    const previous = parseHeader(await this.#read(account))
     const max = this.#keyring.maxValueLength
     if (value.length <= max && !value.startsWith(HEADER_PREFIX)) {
       await this.#keyring.set(account, value)
@@ -57,9 +59,9 @@ export class KeychainSecretStore implements SecretStore {
   }
 
   async delete(account: string): Promise<void> {
-    const header = parseHeader(await this.#keyring.get(account))
+    const header = parseHeader(await this.#read(account))
     if (header) await this.#deleteChunks(account, header)
-    await this.#keyring.delete(account)
+    await this.#keyring.delete(account).catch(unlessMissing)
   }
 
   async probe(): Promise<void> {
@@ -77,11 +79,20 @@ export class KeychainSecretStore implements SecretStore {
     }
   }
 
+  async #read(account: string): Promise<string | undefined> {
+    return this.#keyring.get(account).catch((err) => unlessMissing(err))
+  }
+
   async #deleteChunks(account: string, header: ChunkHeader): Promise<void> {
     for (const chunkName of chunkAccounts(account, header)) {
       await this.#keyring.delete(chunkName).catch(() => {})
     }
   }
+}
+
+function unlessMissing(err: unknown): undefined {
+  if (isMissingEntry(err)) return undefined
+  throw err
 }
 
 function* chunkAccounts(account: string, { generation, count }: ChunkHeader) {

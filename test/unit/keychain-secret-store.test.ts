@@ -29,7 +29,63 @@ class FakeKeyring implements Keyring {
 const did = 'did:plc:abc'
 const big = (seed: string) => Array.from({ length: 3000 }, (_, i) => seed[i % seed.length]).join('')
 
+/**
+ * Windows Credential Manager as @napi-rs/keyring meets it: a password is kept as UTF-16, and
+ * CredWrite takes at most 2,560 bytes; the store is told what NativeKeyring says on win32.
+ */
+class WindowsLikeKeyring extends FakeKeyring {
+  constructor() {
+    super(1200)
+  }
+  override async set(account: string, value: string) {
+    if (Buffer.byteLength(value, 'utf16le') > 2560) {
+      throw new Error("Attribute 'password' is longer than the platform limit of 2560 chars")
+    }
+    this.entries.set(account, value)
+  }
+}
+
+/** A keychain that says "not found" with an error (macOS's errSecItemNotFound text). */
+class NotFoundAsErrorKeyring extends FakeKeyring {
+  constructor() {
+    super(Number.POSITIVE_INFINITY)
+  }
+  override async get(account: string) {
+    if (!this.entries.has(account)) throw notFound()
+    return this.entries.get(account)
+  }
+  override async delete(account: string) {
+    if (!this.entries.delete(account)) throw notFound()
+  }
+}
+const notFound = () =>
+  new Error('Cannot use the macOS Keychain: x', {
+    cause: new Error('The specified item could not be found in the keychain.'),
+  })
+
 describe('KeychainSecretStore', () => {
+  it('round-trips a 6 KB session through a keyring that takes 2,560 bytes an entry', async () => {
+    const keyring = new WindowsLikeKeyring()
+    const store = new KeychainSecretStore(keyring)
+    const value = JSON.stringify({ dpopJwk: 'k'.repeat(3000), tokenSet: 't'.repeat(3100) })
+    expect(value.length).toBeGreaterThan(6000)
+    await store.set(did, value)
+    expect(await store.get(did)).toBe(value)
+    await store.delete(did)
+    expect(keyring.entries.size).toBe(0)
+  })
+
+  it('an entry the keychain reports "not found" as an error is simply absent', async () => {
+    const keyring = new NotFoundAsErrorKeyring()
+    const store = new KeychainSecretStore(keyring)
+    expect(await store.get(did)).toBeUndefined()
+    await store.delete(did)
+    await store.set(did, 'value')
+    expect(await store.get(did)).toBe('value')
+    await store.delete(did)
+    expect(keyring.entries.size).toBe(0)
+  })
+
   it('keeps a value that fits in one entry as is', async () => {
     const keyring = new FakeKeyring(1200)
     const store = new KeychainSecretStore(keyring)
