@@ -41,11 +41,23 @@ export async function exitWith(code: number): Promise<void> {
 /** Ends the process with `code` at once (Ctrl-C pressed twice, say). */
 export function exitNow(code: number): never {
   if (nativeCallsUnderWay === 0) process.exit(code)
-  if (typeof process.execve === 'function' && existsSync('/bin/sh')) {
-    process.execve('/bin/sh', ['sh', '-c', `exit ${code}`])
+  leaveDespiteStuckCall(code, process)
+}
+
+/** What leaving needs of the process; a parameter, so that each platform's way can be tested. */
+export type Leaving = Pick<NodeJS.Process, 'platform' | 'pid' | 'exit' | 'execve' | 'kill'>
+
+/** Ends the process with `code` although a native call holds a thread. */
+export function leaveDespiteStuckCall(code: number, proc: Leaving): never {
+  if (proc.platform === 'win32') {
+    // process.execve exists on Windows but throws, and a process that kills itself there ends with
+    // 1. Credential Manager never waits for a person (it has no unlock prompt), so its call returns
+    // by itself: process.exit, which waits for that thread, then ends with the right code.
+    proc.exit(code)
   }
-  // Windows has no execve; there the exit code is the system's, not ours.
-  process.kill(process.pid, 'SIGKILL')
+  if (proc.execve && existsSync('/bin/sh')) proc.execve('/bin/sh', ['sh', '-c', `exit ${code}`])
+  // No shell to become: the exit code is the system's, not ours.
+  proc.kill(proc.pid, 'SIGKILL')
   throw new Error('unreachable: the process was killed')
 }
 

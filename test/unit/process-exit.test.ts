@@ -6,15 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type Leaving, leaveDespiteStuckCall } from '../../src/process-exit.ts'
 
 const processExit = resolve(import.meta.dirname, '../../src/process-exit.ts')
 
 let dir: string
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'atoauth-exit-'))
-  expect(spawnSync('mkfifo', [join(dir, 'fifo')]).status).toBe(0)
-})
-afterEach(() => rm(dir, { recursive: true, force: true }))
 
 /** A process that starts a call that never returns (tracked as a native one), then leaves. */
 function run(body: string) {
@@ -30,7 +26,14 @@ function run(body: string) {
   })
 }
 
-describe('exitWith', () => {
+// Windows has no FIFO to hang a thread on, and leaves another way (below, with the platform given).
+describe.runIf(process.platform !== 'win32')('exitWith while a thread is stuck', () => {
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'atoauth-exit-'))
+    expect(spawnSync('mkfifo', [join(dir, 'fifo')]).status).toBe(0)
+  })
+  afterEach(() => rm(dir, { recursive: true, force: true }))
+
   it('leaves with its code and its output written, although a thread is stuck', () => {
     const result = run(`
       process.stdout.write('{"error":{"code":"storage_unavailable"}}\\n')
@@ -52,7 +55,9 @@ describe('exitWith', () => {
     expect(result.status).toBe(1)
     expect(result.stderr).toContain('Error: boom')
   }, 15_000)
+})
 
+describe('exitWith', () => {
   it('with no stuck call, lets the process end by itself with the code', () => {
     const result = spawnSync(
       process.execPath,
@@ -69,4 +74,42 @@ describe('exitWith', () => {
     // Pending work still runs: the exit is the normal one.
     expect(result.stdout).toBe('after\n')
   }, 15_000)
+})
+
+/** A process whose ways of leaving are recorded; each ends the (pretend) process. */
+function fakeProcess(platform: NodeJS.Platform) {
+  const left: string[] = []
+  const leave = (how: string): never => {
+    left.push(how)
+    throw new Error('left')
+  }
+  const proc: Leaving = {
+    platform,
+    pid: 42,
+    exit: (code) => leave(`exit ${code}`),
+    kill: (pid, signal) => leave(`kill ${pid} ${signal}`),
+    // As on Windows, where it exists but throws.
+    execve: (file, args) =>
+      platform === 'win32' ? leave('execve threw') : leave(`execve ${file} ${args?.join(' ')}`),
+  }
+  return { proc, left }
+}
+
+describe('leaveDespiteStuckCall', () => {
+  it('on Windows exits with the code itself (execve exists there but throws; a kill ends with 1)', () => {
+    const { proc, left } = fakeProcess('win32')
+    expect(() => leaveDespiteStuckCall(130, proc)).toThrow('left')
+    expect(left).toEqual(['exit 130'])
+  })
+
+  it.runIf(process.platform !== 'win32')(
+    'on Linux and macOS becomes a shell that exits with the code',
+    () => {
+      for (const platform of ['linux', 'darwin'] as const) {
+        const { proc, left } = fakeProcess(platform)
+        expect(() => leaveDespiteStuckCall(5, proc)).toThrow('left')
+        expect(left).toEqual(['execve /bin/sh sh -c exit 5'])
+      }
+    },
+  )
 })
