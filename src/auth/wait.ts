@@ -6,6 +6,7 @@
 import { hostname, userInfo } from 'node:os'
 import { createInterface } from 'node:readline'
 import type { Context } from '../context.js'
+import { CancelledError } from '../errors.js'
 import { isSshSession } from './browser.js'
 import type { LoopbackListener } from './listener.js'
 
@@ -38,6 +39,7 @@ export async function waitForRemoteBrowser<T>(
   ctx: Context,
   { listener, answered, timeoutSeconds }: Waiting<T>,
   reason: string | undefined,
+  terminal: NodeJS.WritableStream = process.stderr,
 ): Promise<T> {
   const ssh = isSshSession()
   const why = reason && reason !== '--no-browser' ? ` (${reason})` : ''
@@ -58,24 +60,32 @@ export async function waitForRemoteBrowser<T>(
   }
   ctx.out.info(`Waiting up to ${formatRemaining(timeoutSeconds * 1000)} (Ctrl-C to cancel).`)
   if (!canPaste) return answered
-  const stopReading = readPastedCallbacks(ctx, listener, input)
+  const pasting = readPastedCallbacks(ctx, listener, input, terminal)
   try {
-    return await answered
+    return await Promise.race([answered, pasting.cancelled])
   } finally {
-    stopReading()
+    pasting.stop()
   }
 }
 
-/** Reads pasted lines until one is accepted or the input ends; returns how to stop. */
-function readPastedCallbacks(ctx: Context, listener: LoopbackListener, input: Input) {
+/** Reads pasted lines until one is accepted or the input ends; says how to stop, and Ctrl-C. */
+function readPastedCallbacks(
+  ctx: Context,
+  listener: LoopbackListener,
+  input: Input,
+  output: NodeJS.WritableStream,
+) {
   const terminal = input.isTTY === true
-  const output = process.stderr
   const lines = createInterface({ input, output: terminal ? output : undefined, terminal })
   const prompt = () => {
     if (terminal) output.write('Paste the URL here: ')
   }
-  // In raw mode Ctrl-C arrives as a line-editing key, not as a signal: pass it on.
-  lines.on('SIGINT', () => process.kill(process.pid, 'SIGINT'))
+  // In raw mode Ctrl-C arrives as a line-editing key, not as a signal. It cancels the login, as
+  // Ctrl-C does anywhere else (re-sending SIGINT to the process would end it with 1 on Windows).
+  const cancelled = new Promise<never>((_, reject) => {
+    lines.on('SIGINT', () => reject(new CancelledError('Login cancelled; nothing was stored.')))
+  })
+  cancelled.catch(() => {}) // raced above
   lines.on('line', async (line) => {
     if (line.trim() === '') return prompt()
     lines.pause()
@@ -86,11 +96,12 @@ function readPastedCallbacks(ctx: Context, listener: LoopbackListener, input: In
     prompt()
   })
   prompt()
-  return () => {
+  const stop = () => {
     lines.close()
     // A pipe that stays open (ssh without a TTY) would keep the process alive.
     input.unref?.()
   }
+  return { stop, cancelled }
 }
 
 /** The command that forwards a port of the person's own machine to this listener. */
