@@ -3,8 +3,7 @@
 // SSH session or without a display, where xdg-open would start a text-mode
 // browser inside the terminal. The URL is printed either way.
 import { spawn } from 'node:child_process'
-import { parse } from 'shell-quote'
-import { UsageError } from '../errors.js'
+import { type BrowserLaunch, browserLaunch } from './browser-command.js'
 
 export type BrowserChoice = {
   /** A command line; the URL is appended as its one extra argument. */
@@ -29,7 +28,7 @@ export async function openBrowser(
   platform: NodeJS.Platform = process.platform,
 ): Promise<BrowserResult> {
   if (choice.disabled) return { opened: false, reason: '--no-browser' }
-  const command = choice.command ? parseBrowserCommand(choice.command) : undefined
+  const command = choice.command ? browserLaunch(choice.command, url, platform, env) : undefined
   const headless = command ? undefined : noBrowserReason(env, platform)
   if (headless) return { opened: false, reason: headless }
   // The browser inherits process.env (`open` takes no environment), so the
@@ -37,7 +36,7 @@ export async function openBrowser(
   const secret = process.env[SECRET_VARIABLE]
   delete process.env[SECRET_VARIABLE]
   try {
-    if (command) return await runBrowserCommand(command, url)
+    if (command) return await runBrowserCommand(command)
     const { default: open } = await import('open')
     const child = await open(url)
     child.on('error', () => {})
@@ -65,20 +64,9 @@ export function noBrowserReason(
   return hasDisplay ? undefined : 'there is no display'
 }
 
-function parseBrowserCommand(command: string): string[] {
-  const words = parse(command)
-  if (words.length === 0 || words.some((w) => typeof w !== 'string')) {
-    throw new UsageError(
-      `Cannot run the browser command "${command}": it must be a plain command with arguments.`,
-      'Pipes, redirections and variables are not supported; wrap them in a script.',
-    )
-  }
-  return words as string[]
-}
-
-function runBrowserCommand([program, ...args]: string[], url: string): Promise<BrowserResult> {
+function runBrowserCommand({ file, args, options }: BrowserLaunch): Promise<BrowserResult> {
   return new Promise((resolve) => {
-    const child = spawn(program as string, [...args, url], { detached: true, stdio: 'ignore' })
+    const child = spawn(file, args, options)
     child.once('error', (err) => resolve({ opened: false, reason: err.message }))
     child.once('spawn', () => {
       child.unref()

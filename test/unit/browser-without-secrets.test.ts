@@ -9,9 +9,17 @@ import { openBrowser } from '../../src/auth/browser.ts'
 const URL = 'https://pds.example/oauth/authorize?request_uri=x'
 const SESSION = '{"secret":"the-exported-session"}'
 
-/** A "browser" that writes its environment to env.txt beside it. */
+/** A "browser" that writes its environment to env.txt beside it (on Windows, a batch file). */
 function recordingBrowser() {
   const dir = mkdtempSync(join(tmpdir(), 'atoauth-browser-'))
+  if (process.platform === 'win32') {
+    const script = join(dir, 'record-env.cmd')
+    writeFileSync(
+      script,
+      '@echo off\r\nset > "%~dp0env.part"\r\nmove /y "%~dp0env.part" "%~dp0env.txt" > nul\r\n',
+    )
+    return { script, envFile: join(dir, 'env.txt') }
+  }
   const script = join(dir, 'record-env')
   writeFileSync(
     script,
@@ -46,34 +54,39 @@ describe('the browser environment', () => {
     const { script, envFile } = recordingBrowser()
     setEnv('ATOAUTH_SESSION', SESSION)
     setEnv('ATOAUTH_SESSION_FILE', '/s.json')
-    const result = await openBrowser(URL, { command: script, disabled: false })
+    const result = await openBrowser(URL, { command: `"${script}"`, disabled: false })
     expect(result).toEqual({ opened: true })
     const seen = await environmentSeen(envFile)
     expect(seen).not.toContain('the-exported-session')
     expect(seen).not.toMatch(/^ATOAUTH_SESSION=/m)
-    // Nothing else is taken away: the command still finds its programs.
-    expect(seen).toMatch(/^PATH=/m)
-    expect(seen).toMatch(/^ATOAUTH_SESSION_FILE=\/s.json$/m)
+    // Nothing else is taken away: the command still finds its programs (Windows says "Path").
+    expect(seen).toMatch(/^PATH=/im)
+    expect(seen).toMatch(/^ATOAUTH_SESSION_FILE=\/s.json\r?$/m)
   })
 
-  it('the system browser (open, xdg-open) runs without ATOAUTH_SESSION, which atoauth keeps', async () => {
-    const { script, envFile } = recordingBrowser()
-    // xdg-open, outside a known desktop and without a handler for https, runs $BROWSER.
-    for (const name of ['XDG_CURRENT_DESKTOP', 'DESKTOP_SESSION', 'KDE_FULL_SESSION']) {
-      setEnv(name, undefined)
-    }
-    const nowhere = mkdtempSync(join(tmpdir(), 'atoauth-xdg-'))
-    for (const name of ['XDG_DATA_HOME', 'XDG_DATA_DIRS', 'XDG_CONFIG_HOME', 'XDG_CONFIG_DIRS']) {
-      setEnv(name, nowhere)
-    }
-    setEnv('DISPLAY', ':0')
-    setEnv('BROWSER', script)
-    setEnv('ATOAUTH_SESSION', SESSION)
-    const result = await openBrowser(URL, { command: undefined, disabled: false })
-    expect(result).toEqual({ opened: true })
-    const seen = await environmentSeen(envFile)
-    expect(seen).toContain(`BROWSER=${script}`)
-    expect(seen).not.toContain('the-exported-session')
-    expect(process.env.ATOAUTH_SESSION).toBe(SESSION)
-  })
+  // xdg-open's $BROWSER is how this test sees the system browser's environment: Linux only (on
+  // macOS and Windows `open` would start the real browser).
+  it.runIf(process.platform === 'linux')(
+    'the system browser (open, xdg-open) runs without ATOAUTH_SESSION, which atoauth keeps',
+    async () => {
+      const { script, envFile } = recordingBrowser()
+      // xdg-open, outside a known desktop and without a handler for https, runs $BROWSER.
+      for (const name of ['XDG_CURRENT_DESKTOP', 'DESKTOP_SESSION', 'KDE_FULL_SESSION']) {
+        setEnv(name, undefined)
+      }
+      const nowhere = mkdtempSync(join(tmpdir(), 'atoauth-xdg-'))
+      for (const name of ['XDG_DATA_HOME', 'XDG_DATA_DIRS', 'XDG_CONFIG_HOME', 'XDG_CONFIG_DIRS']) {
+        setEnv(name, nowhere)
+      }
+      setEnv('DISPLAY', ':0')
+      setEnv('BROWSER', script)
+      setEnv('ATOAUTH_SESSION', SESSION)
+      const result = await openBrowser(URL, { command: undefined, disabled: false })
+      expect(result).toEqual({ opened: true })
+      const seen = await environmentSeen(envFile)
+      expect(seen).toContain(`BROWSER=${script}`)
+      expect(seen).not.toContain('the-exported-session')
+      expect(process.env.ATOAUTH_SESSION).toBe(SESSION)
+    },
+  )
 })
