@@ -67,7 +67,7 @@ export class StorageUnavailableError extends AtoauthError {
     super('keychain_unavailable', message, {
       hint:
         options.hint ??
-        'Install and unlock a keyring (on Linux: gnome-keyring or KeePassXC with the Secret Service enabled), ' +
+        `${process.platform === 'linux' ? 'Install and unlock a keyring (gnome-keyring, or KeePassXC with the Secret Service enabled)' : 'Make sure the system keychain is available and unlocked'}, ` +
           'or opt into plaintext storage with --insecure-storage (or ATOAUTH_STORE=file).',
       exitCode: ExitCode.storageUnavailable,
       cause: options.cause,

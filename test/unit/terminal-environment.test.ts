@@ -22,11 +22,12 @@ describe('where a browser may be opened', () => {
       opened: false,
       reason: 'there is no display',
     })
+    // A command that exists on every platform the suite runs on.
     const explicit = await openBrowser(
       'https://x',
-      { command: 'true', disabled: false },
+      { command: `"${process.execPath}" -e 0`, disabled: false },
       { SSH_TTY: 'x' },
-      'linux',
+      process.platform,
     )
     expect(explicit).toEqual({ opened: true })
   })
