@@ -5,8 +5,10 @@ import { createContext } from './app.js'
 import { accountsCommand } from './commands/accounts.js'
 import { apiCommand } from './commands/api.js'
 import { clientMetadataCommand } from './commands/client-metadata.js'
+import { completionCommand } from './commands/completion.js'
 import { deleteCommand } from './commands/delete.js'
 import { doctorCommand } from './commands/doctor.js'
+import { teachHelp } from './commands/help.js'
 import { loginCommand } from './commands/login.js'
 import { logoutCommand } from './commands/logout.js'
 import { postCommand } from './commands/post.js'
@@ -14,6 +16,7 @@ import type { Runner } from './commands/runner.js'
 import { sessionCommand } from './commands/session.js'
 import { statusCommand } from './commands/status.js'
 import { switchCommand } from './commands/switch.js'
+import { versionCommand } from './commands/version.js'
 import { whoamiCommand } from './commands/whoami.js'
 import type { Context } from './context.js'
 import { AtoauthError, CancelledError, ExitCode, toAtoauthError } from './errors.js'
@@ -58,9 +61,12 @@ export function buildProgram(run: Runner): Command {
     logoutCommand(run),
     clientMetadataCommand(run),
     doctorCommand(run),
+    versionCommand(run),
+    completionCommand(run),
   ]) {
     program.addCommand(command)
   }
+  teachHelp(program)
   return program
 }
 

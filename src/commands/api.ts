@@ -9,6 +9,7 @@ import type { XrpcRequest } from '../auth/session.js'
 import type { Context } from '../context.js'
 import { describeCause, UsageError } from '../errors.js'
 import type { CommandResult } from '../output.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 export type ApiOptions = {
@@ -21,7 +22,7 @@ export type ApiOptions = {
 }
 
 export function apiCommand(run: Runner): Command {
-  return new Command('api')
+  const api = new Command('api')
     .description('call an XRPC method on the PDS with the session (prints the response JSON)')
     .argument('<nsid>', 'the method, e.g. com.atproto.repo.listRecords')
     .argument(
@@ -45,16 +46,14 @@ export function apiCommand(run: Runner): Command {
       '--proxy <did#service>',
       'ask the PDS to forward the call to this service (atproto-proxy header)',
     )
-    .addHelpText(
-      'after',
-      '\nExamples:\n' +
-        '  atoauth api com.atproto.repo.listRecords repo=alice.bsky.social collection=app.bsky.feed.post limit:=5\n' +
-        '  atoauth api com.atproto.repo.createRecord --input record.json\n' +
-        '  atoauth api com.atproto.repo.deleteRecord repo=alice.bsky.social collection=app.bsky.feed.post rkey=3k…',
-    )
-    .action((nsid: string, fields: string[], flags, command: Command) =>
-      run(command, (ctx) => runApi({ nsid, fields, ...flags }, ctx)),
-    )
+  return withExamples(api, [
+    "atoauth api com.atproto.repo.listRecords repo=alice.bsky.social collection=app.bsky.feed.post limit:=5 | jq -r '.records[].value.text'",
+    'atoauth api app.bsky.actor.getProfile actor=bob.bsky.social',
+    'atoauth api com.atproto.repo.createRecord --input record.json',
+    'atoauth api com.atproto.repo.deleteRecord repo=alice.bsky.social collection=app.bsky.feed.post rkey=3lbxbq5ttlc2d',
+  ]).action((nsid: string, fields: string[], flags, command: Command) =>
+    run(command, (ctx) => runApi({ nsid, fields, ...flags }, ctx)),
+  )
 }
 
 export async function runApi(options: ApiOptions, ctx: Context): Promise<CommandResult> {

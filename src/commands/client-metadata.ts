@@ -4,10 +4,11 @@ import { HOSTED_SCOPE } from '../auth/client-id.js'
 import type { Context } from '../context.js'
 import { AtoauthError } from '../errors.js'
 import type { CommandResult } from '../output.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 export function clientMetadataCommand(run: Runner): Command {
-  return new Command('client-metadata')
+  const clientMetadata = new Command('client-metadata')
     .description('print the client metadata document to host at a client_id URL, validated')
     .option(
       '--client-id <url>',
@@ -17,11 +18,14 @@ export function clientMetadataCommand(run: Runner): Command {
       '--scope <scopes>',
       'every scope logins may ask for (default: every preset scope, plus transition:chat.bsky and transition:email)',
     )
-    .action((flags, command: Command) =>
-      run(command, (ctx) =>
-        runClientMetadata({ clientId: flags.clientId, scope: flags.scope ?? HOSTED_SCOPE }, ctx),
-      ),
-    )
+  return withExamples(clientMetadata, [
+    'atoauth client-metadata --client-id https://alice.github.io/oauth-client-metadata.json > oauth-client-metadata.json',
+    'atoauth client-metadata --client-id https://alice.github.io/oauth-client-metadata.json --scope "atproto transition:generic"',
+  ]).action((flags, command: Command) =>
+    run(command, (ctx) =>
+      runClientMetadata({ clientId: flags.clientId, scope: flags.scope ?? HOSTED_SCOPE }, ctx),
+    ),
+  )
 }
 
 export async function runClientMetadata(

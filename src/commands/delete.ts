@@ -4,15 +4,20 @@ import { Command } from 'commander'
 import type { Context } from '../context.js'
 import { AtoauthError, UsageError } from '../errors.js'
 import type { CommandResult } from '../output.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 export function deleteCommand(run: Runner): Command {
-  return new Command('delete')
+  const del = new Command('delete')
     .description("delete one of the account's own posts")
     .argument('<post>', 'the at:// URI of the post, or its https://bsky.app/profile/…/post/… link')
-    .action((post: string, _flags, command: Command) =>
-      run(command, (ctx) => runDelete({ post }, ctx)),
-    )
+  return withExamples(del, [
+    'atoauth delete https://bsky.app/profile/alice.bsky.social/post/3lbxbq5ttlc2d',
+    'atoauth delete at://alice.bsky.social/app.bsky.feed.post/3lbxbq5ttlc2d',
+    'atoauth delete "$(atoauth post \'Testing, please ignore\' --json | jq -r .uri)"',
+  ]).action((post: string, _flags, command: Command) =>
+    run(command, (ctx) => runDelete({ post }, ctx)),
+  )
 }
 
 export async function runDelete(options: { post: string }, ctx: Context): Promise<CommandResult> {

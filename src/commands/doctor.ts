@@ -5,12 +5,13 @@ import type { Context } from '../context.js'
 import type { Check } from '../doctor/check.js'
 import { ExitCode } from '../errors.js'
 import type { CommandResult } from '../output.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 const MARKS = { ok: '✓', warn: '!', fail: '✗' }
 
 export function doctorCommand(run: Runner): Command {
-  return new Command('doctor')
+  const doctor = new Command('doctor')
     .description(
       'check the keychain, the config dir, the client metadata, the clock and each account; ' +
         'exits 1 when a check fails',
@@ -20,9 +21,13 @@ export function doctorCommand(run: Runner): Command {
       '--scope <scopes>',
       'presets and scopes logins will ask for (comma or space separated): warn if undeclared',
     )
-    .action((flags, command: Command) =>
-      run(command, (ctx) => runDoctor(flags.clientId, requestedScopes(flags.scope), ctx)),
-    )
+  return withExamples(doctor, [
+    'atoauth doctor',
+    'atoauth doctor --client-id https://alice.github.io/oauth-client-metadata.json --scope post,delete',
+    `atoauth doctor --json | jq '.checks[] | select(.status != "ok")'`,
+  ]).action((flags, command: Command) =>
+    run(command, (ctx) => runDoctor(flags.clientId, requestedScopes(flags.scope), ctx)),
+  )
 }
 
 /** Preset names and raw scopes alike: the check tells them apart (a preset by its name). */

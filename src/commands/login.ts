@@ -5,14 +5,19 @@ import { type LoginOptions, loginOptions, withLoginOptions } from '../auth/login
 import type { Context } from '../context.js'
 import type { CommandResult } from '../output.js'
 import type { AccountRecord } from '../store/account-index.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 export function loginCommand(run: Runner): Command {
-  return withLoginOptions(
-    new Command('login')
-      .description('sign in to an account with OAuth in the browser')
-      .argument('<account>', 'handle (alice.bsky.social), DID, or PDS / entryway URL'),
-  ).action((identifier: string, flags, command: Command) =>
+  const login = new Command('login')
+    .description('sign in to an account with OAuth in the browser')
+    .argument('<account>', 'handle (alice.bsky.social), DID, or PDS / entryway URL')
+  return withExamples(withLoginOptions(login), [
+    'atoauth login alice.bsky.social',
+    'atoauth login alice.bsky.social --scope post,delete',
+    'atoauth login alice.bsky.social --no-browser --port 8910   # over SSH: ssh -N -L 8910:127.0.0.1:8910 you@box',
+    'atoauth login https://bsky.social --dev-client   # no hosted client metadata needed',
+  ]).action((identifier: string, flags, command: Command) =>
     run(command, (ctx) => runLogin(loginOptions(identifier, flags), ctx)),
   )
 }

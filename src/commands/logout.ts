@@ -6,18 +6,23 @@ import { isIndexed, type ResolvedAccount } from '../auth/accounts.js'
 import type { Context } from '../context.js'
 import { AtoauthError, describeCause, ExitCode, UsageError } from '../errors.js'
 import type { CommandResult } from '../output.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 export type LogoutOptions = { account: string | undefined; all: boolean }
 
 export function logoutCommand(run: Runner): Command {
-  return new Command('logout')
+  const logout = new Command('logout')
     .description('revoke the session at the server and delete it from this machine')
     .argument('[account]', 'handle or DID (default: --account, ATOAUTH_ACCOUNT or the default)')
     .option('--all', 'log out of every account on this machine')
-    .action((account: string | undefined, flags, command: Command) =>
-      run(command, (ctx) => runLogout({ account, all: flags.all === true }, ctx)),
-    )
+  return withExamples(logout, [
+    'atoauth logout',
+    'atoauth logout bob.bsky.social',
+    'atoauth logout --all',
+  ]).action((account: string | undefined, flags, command: Command) =>
+    run(command, (ctx) => runLogout({ account, all: flags.all === true }, ctx)),
+  )
 }
 
 export async function runLogout(options: LogoutOptions, ctx: Context): Promise<CommandResult> {

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import type { Context } from '../context.js'
 import { UsageError } from '../errors.js'
 import type { CommandResult } from '../output.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 /** app.bsky.feed.post allows at most this many language tags, app.bsky.embed.images this many images. */
@@ -29,7 +30,7 @@ export type PostOptions = {
 export function postCommand(run: Runner): Command {
   // --alt describes the --image before it: both fill one list, in the order given.
   const images: ImageOption[] = []
-  return new Command('post')
+  const post = new Command('post')
     .description('publish a post (links, @mentions and #hashtags become rich text)')
     .argument('<text>', 'the text of the post, or - to read it from stdin')
     .option(
@@ -62,14 +63,19 @@ export function postCommand(run: Runner): Command {
       'language of the post (BCP 47, e.g. en or pt-BR); repeat or comma-separate, up to 3',
       (value: string, previous: string[] = []) => [...previous, ...value.split(',')],
     )
-    .action((text: string, flags, command: Command) =>
-      run(command, (ctx) =>
-        runPost(
-          { text, reply: flags.reply, quote: flags.quote, langs: flags.lang ?? [], images },
-          ctx,
-        ),
+  return withExamples(post, [
+    'atoauth post "Hello from my terminal #atproto"',
+    'atoauth post "Low tide" --image beach.jpg --alt "Wet sand and a boat at low tide"',
+    'atoauth post "This!" --quote https://bsky.app/profile/bob.bsky.social/post/3lbxbq5ttlc2d',
+    'atoauth post - --json < release-notes.txt | jq -r .url',
+  ]).action((text: string, flags, command: Command) =>
+    run(command, (ctx) =>
+      runPost(
+        { text, reply: flags.reply, quote: flags.quote, langs: flags.lang ?? [], images },
+        ctx,
       ),
-    )
+    ),
+  )
 }
 
 export async function runPost(options: PostOptions, ctx: Context): Promise<CommandResult> {

@@ -11,29 +11,39 @@ import type { Context } from '../context.js'
 import { SessionEndedError } from '../errors.js'
 import type { CommandResult } from '../output.js'
 import type { AccountIdentity } from '../store/account-index.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 const OUT_HELP = 'write to this file (mode 0600) instead of stdout'
+const CREATE_EXAMPLE = 'atoauth session create alice.bsky.social --scope post --out session.json'
 
 export function sessionCommand(run: Runner): Command {
   const create = new Command('create')
     .description('sign in again and write the new, separate session as a JSON blob (for CI)')
     .argument('<account>', 'handle, DID, or PDS / entryway URL')
     .option('--out <file>', OUT_HELP)
-  return new Command('session')
-    .description('export a session for CI (ATOAUTH_SESSION_FILE / ATOAUTH_SESSION)')
+  const exportCopy = new Command('export')
+    .description(
+      "write a copy of this machine's session as a JSON blob (a secret; shares its refresh token)",
+    )
+    .option('--out <file>', OUT_HELP)
+  const session = new Command('session').description(
+    'export a session for CI (ATOAUTH_SESSION_FILE / ATOAUTH_SESSION)',
+  )
+  return withExamples(session, [CREATE_EXAMPLE, 'atoauth session export --out session.json'])
     .addCommand(
-      new Command('export')
-        .description(
-          "write a copy of this machine's session as a JSON blob (a secret; shares its refresh token)",
-        )
-        .option('--out <file>', OUT_HELP)
-        .action((flags, command: Command) =>
-          run(command, (ctx) => runSessionExport({ out: flags.out }, ctx)),
-        ),
+      withExamples(exportCopy, [
+        'atoauth session export --out session.json',
+        'atoauth session export --account alice.bsky.social > session.json',
+      ]).action((flags, command: Command) =>
+        run(command, (ctx) => runSessionExport({ out: flags.out }, ctx)),
+      ),
     )
     .addCommand(
-      withLoginOptions(create).action((identifier: string, flags, command: Command) =>
+      withExamples(withLoginOptions(create), [
+        CREATE_EXAMPLE,
+        'atoauth session create alice.bsky.social --scope post,delete | gh secret set ATOAUTH_SESSION',
+      ]).action((identifier: string, flags, command: Command) =>
         run(command, (ctx) =>
           runSessionCreate({ ...loginOptions(identifier, flags), out: flags.out }, ctx),
         ),

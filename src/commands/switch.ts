@@ -4,15 +4,19 @@ import { Command } from 'commander'
 import type { Context } from '../context.js'
 import { UsageError } from '../errors.js'
 import type { CommandResult } from '../output.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 export function switchCommand(run: Runner): Command {
-  return new Command('switch')
+  const switchTo = new Command('switch')
     .description('make another logged-in account the default')
     .argument('<account>', 'handle or DID of a logged-in account')
-    .action((account: string, _flags, command: Command) =>
-      run(command, (ctx) => runSwitch({ account }, ctx)),
-    )
+  return withExamples(switchTo, [
+    'atoauth switch bob.bsky.social',
+    'atoauth switch alice.bsky.social && atoauth whoami',
+  ]).action((account: string, _flags, command: Command) =>
+    run(command, (ctx) => runSwitch({ account }, ctx)),
+  )
 }
 
 export async function runSwitch(

@@ -30,6 +30,20 @@ describe('exit codes and output streams', () => {
     expect(stdout).toContain('Exit codes:')
   })
 
+  it('`version` prints what --version prints', async () => {
+    const flag = await atoauth(['--version'])
+    expect(await atoauth(['version'])).toEqual(flag)
+    const json = await atoauth(['version', '--json'])
+    expect(JSON.parse(json.stdout)).toEqual({ version: flag.stdout.trim() })
+  })
+
+  it('`help <unknown>` is a usage error (2) like any unknown command', async () => {
+    const { code, stdout, stderr } = await atoauth(['help', 'frobnicate'])
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+    expect(stderr).toContain("unknown command 'frobnicate'")
+  })
+
   it('an unknown command is a usage error (2) on stderr', async () => {
     const { code, stdout, stderr } = await atoauth(['frobnicate'])
     expect(code).toBe(2)
