@@ -4,7 +4,28 @@
 // the data, and go out exactly.
 import { styleText } from 'node:util'
 import type { AtoauthError, ExitCodeValue } from './errors.js'
+import { formatDuration } from './session-lifetime.js'
 import { terminalText } from './terminal-text.js'
+
+/**
+ * A moment as people read it, the same in every command: local time with its UTC offset, so
+ * that it is never ambiguous ("2026-12-16 11:00 UTC+01:00"). --json carries ISO 8601 UTC.
+ */
+export function localTime(date: Date): string {
+  const format = new Intl.DateTimeFormat('en-US', {
+    ...{ year: 'numeric', month: '2-digit', day: '2-digit' },
+    ...{ hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' },
+  } as const)
+  const part = Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]))
+  const zone = part.timeZoneName?.replace(/^GMT(\+00:00)?/, 'UTC')
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute} ${zone}`
+}
+
+/** localTime with how far it is from now: "… (in 13 d 22 h)", "… (5 min ago)". */
+export function localTimeFromNow(date: Date, now: Date): string {
+  const ms = date.getTime() - now.getTime()
+  return `${localTime(date)} (${ms >= 0 ? `in ${formatDuration(ms)}` : `${formatDuration(-ms)} ago`})`
+}
 
 /** What a command returns: the data, and how a person reads it. */
 export type CommandResult = {

@@ -3,14 +3,19 @@
 import { Command } from 'commander'
 import { presetsOf } from '../auth/scope-presets.js'
 import type { Context } from '../context.js'
-import type { CommandResult } from '../output.js'
+import { type CommandResult, localTime } from '../output.js'
 import { sessionLife } from '../session-lifetime.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 export function accountsCommand(run: Runner): Command {
-  return new Command('accounts')
-    .description('list the logged-in accounts; * marks the default')
-    .action((_flags, command: Command) => run(command, (ctx) => runAccounts(ctx)))
+  const accounts = new Command('accounts').description(
+    'list the logged-in accounts; * marks the default',
+  )
+  return withExamples(accounts, [
+    'atoauth accounts',
+    "atoauth accounts --json | jq -r '.accounts[] | select(.default) | .handle'",
+  ]).action((_flags, command: Command) => run(command, (ctx) => runAccounts(ctx)))
 }
 
 export async function runAccounts(ctx: Context): Promise<CommandResult> {
@@ -29,7 +34,7 @@ export async function runAccounts(ctx: Context): Promise<CommandResult> {
     text: accounts.map(
       (a) =>
         `${a.default ? '*' : ' '} ${a.handle.padEnd(width)}  ${a.did}  ${a.pds}  ${a.store}, ` +
-        (a.reason ? 'needs login' : `session ends ${a.sessionExpiresAt.slice(0, 10)}`) +
+        (a.reason ? 'needs login' : `session ends ${localTime(new Date(a.sessionExpiresAt))}`) +
         `  scope: ${a.preset ?? 'custom'}`,
     ),
   }

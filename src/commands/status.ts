@@ -5,16 +5,20 @@ import { Command } from 'commander'
 import { presetsOf } from '../auth/scope-presets.js'
 import type { Context } from '../context.js'
 import { ExitCode } from '../errors.js'
-import type { CommandResult } from '../output.js'
+import { type CommandResult, localTime } from '../output.js'
 import { formatDuration, type SessionLife, sessionLife } from '../session-lifetime.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 export function statusCommand(run: Runner): Command {
-  return new Command('status')
-    .description(
-      'show each session’s age and end; exit 3 when the account in use must log in again',
-    )
-    .action((_flags, command: Command) => run(command, (ctx) => runStatus(ctx)))
+  const status = new Command('status').description(
+    'show each session’s age and end; exit 3 when the account in use must log in again',
+  )
+  return withExamples(status, [
+    'atoauth status',
+    'atoauth status --account alice.bsky.social || atoauth login alice.bsky.social',
+    `atoauth status --json | jq -r '.accounts[] | select(.state != "active") | .handle'`,
+  ]).action((_flags, command: Command) => run(command, (ctx) => runStatus(ctx)))
 }
 
 export async function runStatus(ctx: Context): Promise<CommandResult> {
@@ -30,7 +34,7 @@ export async function runStatus(ctx: Context): Promise<CommandResult> {
   for (const a of accounts) {
     if (a.state === 'ending_soon') {
       ctx.out.warn(
-        `the session of ${a.handle} ends in ${formatDuration(a.remainingMs)} (${a.endsAt}): ` +
+        `the session of ${a.handle} ends in ${formatDuration(a.remainingMs)} (${localTime(new Date(a.endsAt))}): ` +
           `log in again before then: atoauth login ${a.handle}`,
       )
     } else if (a.reason) {
@@ -67,6 +71,6 @@ export async function runStatus(ctx: Context): Promise<CommandResult> {
 function summary(a: SessionLife): string {
   if (a.reason) return `needs login  ${a.reason}`
   const label = a.state === 'active' ? 'active     ' : 'ending soon'
-  const ends = `ends in ${formatDuration(a.remainingMs)} (${a.endsAt.slice(0, 16)}Z)`
+  const ends = `ends in ${formatDuration(a.remainingMs)} (${localTime(new Date(a.endsAt))})`
   return `${label}  logged in ${formatDuration(a.ageMs)} ago, ${ends}`
 }

@@ -3,8 +3,9 @@ import { Command } from 'commander'
 import { isIndexed, type SessionStorage } from '../auth/accounts.js'
 import { presetsOf, scopeTokens } from '../auth/scope-presets.js'
 import type { Context } from '../context.js'
-import type { CommandResult } from '../output.js'
+import { type CommandResult, localTimeFromNow } from '../output.js'
 import { SESSION_LIFETIME_MS } from '../session-lifetime.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 const STORAGE_DESCRIPTIONS: Record<SessionStorage, string> = {
@@ -15,9 +16,14 @@ const STORAGE_DESCRIPTIONS: Record<SessionStorage, string> = {
 }
 
 export function whoamiCommand(run: Runner): Command {
-  return new Command('whoami')
-    .description('show the account the session belongs to, its scopes and when it expires')
-    .action((_flags, command: Command) => run(command, (ctx) => runWhoami(ctx)))
+  const whoami = new Command('whoami').description(
+    'show the account the session belongs to, its scopes and when it expires',
+  )
+  return withExamples(whoami, [
+    'atoauth whoami',
+    'atoauth whoami --account bob.bsky.social',
+    'atoauth whoami --json | jq -r .sessionExpiresAt',
+  ]).action((_flags, command: Command) => run(command, (ctx) => runWhoami(ctx)))
 }
 
 export async function runWhoami(ctx: Context): Promise<CommandResult> {
@@ -31,6 +37,9 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
   if (live.handle !== account.handle && isIndexed(storage)) {
     await ctx.accounts.renamed(account.did, live.handle)
   }
+  const now = ctx.now()
+  const expiresAt = answer.token.expiresAt
+  const sessionEnd = new Date(Date.parse(account.loginAt) + SESSION_LIFETIME_MS)
   const data = {
     did: live.did,
     handle: live.handle,
@@ -39,8 +48,8 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
     scopes: scopeTokens(answer.token.scope),
     // The presets the granted scopes are made of ("post,delete"); null for any other scopes.
     preset: presetsOf(answer.token.scope)?.join(',') ?? null,
-    accessTokenExpiresAt: answer.token.expiresAt?.toISOString() ?? null,
-    sessionExpiresAt: new Date(Date.parse(account.loginAt) + SESSION_LIFETIME_MS).toISOString(),
+    accessTokenExpiresAt: expiresAt?.toISOString() ?? null,
+    sessionExpiresAt: sessionEnd.toISOString(),
     loginAt: account.loginAt,
     clientId: account.clientId,
     store: storage,
@@ -51,8 +60,8 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
       `${data.handle} (${data.did})`,
       `  PDS:           ${data.pds}`,
       `  scopes:        ${data.scope}${data.preset ? ` (preset ${data.preset})` : ''}`,
-      `  access token:  expires ${data.accessTokenExpiresAt ?? 'never'}`,
-      `  session:       ends ${data.sessionExpiresAt} (14 days after login)`,
+      `  access token:  expires ${expiresAt ? localTimeFromNow(expiresAt, now) : 'never'}`,
+      `  session:       ends ${localTimeFromNow(sessionEnd, now)}, 14 days after login`,
       `  stored in:     ${STORAGE_DESCRIPTIONS[storage]}`,
     ],
   }
