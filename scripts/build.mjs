@@ -7,14 +7,17 @@
 // out of the start-up chunk: `whoami` on a warm session never loads the OAuth
 // client, `--help` loads neither it nor the keychain.
 //
-// Left outside the bundle: @napi-rs/keyring, a native addon found at run time,
-// and `open`, which runs the xdg-open script shipped in its own directory.
-// Type-checking is `npm run typecheck`; esbuild only strips the types.
+// Left outside the bundle: @napi-rs/keyring, a native addon found at run time
+// (the installed package's only dependency). `open` is bundled with its own
+// xdg-open script beside it (below).
+// Type-checking is `npm run typecheck`; esbuild only strips the types. The
+// build also writes dist/THIRD_PARTY_NOTICES.md: the licenses of the bundled code.
 import { execFileSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { copyFileSync, rmSync } from 'node:fs'
 import { isBuiltin } from 'node:module'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
+import { writeThirdPartyNotices } from './third-party-notices.mjs'
 
 /**
  * @atproto-labs/fetch-node imports three copies of undici (6, 7 and 8, one
@@ -158,7 +161,7 @@ const root = join(import.meta.dirname, '..')
 const outdir = join(root, 'dist')
 
 rmSync(outdir, { recursive: true, force: true })
-await build({
+const { metafile } = await build({
   absWorkingDir: root,
   entryPoints: ['src/cli.ts'],
   outdir,
@@ -168,22 +171,31 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node22',
-  external: ['@napi-rs/keyring', 'open'],
+  external: ['@napi-rs/keyring'],
   plugins: [undiciOnFirstUse, graphemeLenOnFirstUse, builtinsWithoutFacade],
   // Error classes keep their names (error output and `name` checks read them).
   keepNames: true,
   minifyWhitespace: true,
   minifySyntax: true,
-  // Bundled CommonJS packages call require() for Node's built-in modules, and
-  // write-file-atomic hashes __filename into its temporary file names.
+  // Bundled CommonJS packages call require() for Node's built-in modules.
   banner: {
-    js: [
-      "const require = globalThis.process.getBuiltinModule('node:module').createRequire(import.meta.url);",
-      'const __filename = import.meta.filename;',
-      'const __dirname = import.meta.dirname;',
-    ].join(' '),
+    js: "const require = globalThis.process.getBuiltinModule('node:module').createRequire(import.meta.url);",
   },
+  // write-file-atomic hashes __filename into its temporary file names. A
+  // define replaces only the free names: `open` declares its own __dirname.
+  define: { __filename: 'import.meta.filename', __dirname: 'import.meta.dirname' },
   logLevel: 'warning',
   // A name no module exports (a lazy export of a built-in, above) is a bug.
   logOverride: { 'import-is-undefined': 'error' },
+  // Lists what went into the bundle, for xdg-open and the notices below.
+  metafile: true,
 })
+// `open` runs the xdg-open it ships (found beside its own code through
+// import.meta.url) on Linux, and the system's when that is missing; its 11
+// dependencies, bundled, would have been 11 more packages to install.
+const [openChunk] = Object.entries(metafile.outputs).find(
+  ([, output]) => output.inputs['node_modules/open/index.js'],
+)
+copyFileSync(join(root, 'node_modules/open/xdg-open'), join(root, dirname(openChunk), 'xdg-open'))
+// In dist/, whose code it describes: shipped with it, and rebuilt with it.
+writeThirdPartyNotices(metafile, root, join(outdir, 'THIRD_PARTY_NOTICES.md'))
