@@ -1,6 +1,7 @@
 # Sourced by test.sh and demo.sh: brings a fresh Debian machine to the point
 # where atoauth builds and its tests run. Installs only what is missing.
-#   - Node.js >= 22.15 (Node 24 from the npm registry into .tools/ when the system's is older)
+#   - a Node.js that package.json's engines accept (Node 24 from the npm registry into .tools/
+#     when the system's is not one)
 #   - chromium, gnome-keyring and dbus from apt (for the end-to-end tests and the demo), with
 #     gdbus and dbus-test-tool (the tests that put the keychain in trouble drive private buses),
 #     and exiftool (the post tests read every tag an uploaded image still carries)
@@ -34,25 +35,35 @@ ensure_apt_packages() {
   fi
 }
 
-# package.json's engines: Node >= 22.15 (process.execve).
-node_ok() { node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 15) ? 0 : 1)' 2>/dev/null; }
+# package.json's engines, as the launcher checks them (plain JS that any Node can run).
+node_ok() {
+  (cd "$repo_root" && node --input-type=module -e "import { isSupportedNode } from './bin/supported-node.js'
+process.exit(isSupportedNode(process.versions.node) ? 0 : 1)") 2>/dev/null
+}
 
-ensure_node() {
-  local tools="$repo_root/.tools"
-  local arch
+# Prints the bin directory of Node $1 from the npm registry, installed under $2 unless it is there.
+node_from_npm() {
+  local version=$1 prefix=$2 arch
   case "$(uname -m)" in
     x86_64) arch=x64 ;;
     aarch64 | arm64) arch=arm64 ;;
     *) arch=$(uname -m) ;;
   esac
-  local bin="$tools/node_modules/node-linux-$arch/bin"
-  if ! node_ok && [ -x "$bin/node" ]; then export PATH="$bin:$PATH"; fi
+  local bin="$prefix/node_modules/node-linux-$arch/bin"
+  if [ "$("$bin/node" --version 2>/dev/null)" != "v$version" ]; then
+    log "fetching Node $version from the npm registry"
+    mkdir -p "$prefix"
+    npm install --prefix "$prefix" --no-save --no-package-lock --loglevel=error \
+      "node-linux-$arch@$version" >/dev/null
+  fi
+  printf '%s\n' "$bin"
+}
+
+ensure_node() {
   if ! node_ok; then
-    log "system Node.js is $(node --version 2>/dev/null || echo missing); fetching Node $ATOAUTH_NODE_VERSION from the npm registry"
-    mkdir -p "$tools"
-    npm install --prefix "$tools" --no-save --no-package-lock --loglevel=error \
-      "node-linux-$arch@$ATOAUTH_NODE_VERSION" >/dev/null
-    export PATH="$bin:$PATH"
+    log "system Node.js is $(node --version 2>/dev/null || echo missing), not one package.json's engines accept"
+    PATH="$(node_from_npm "$ATOAUTH_NODE_VERSION" "$repo_root/.tools"):$PATH"
+    export PATH
   fi
   log "using Node $(node --version)"
 }
