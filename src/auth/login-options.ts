@@ -40,10 +40,7 @@ export function withLoginOptions(command: Command): Command {
         .argParser(wholeNumber(1, Infinity, 'expected a whole number of seconds')),
     )
     .addOption(
-      new Option(
-        '--port <port>',
-        'listen for the browser on this 127.0.0.1 port (default: any free one)',
-      )
+      new Option('--port <port>', 'listen for the browser on this 127.0.0.1 port')
         .default(0, 'any free port')
         .argParser(wholeNumber(1, 65535, 'expected a port number from 1 to 65535')),
     )

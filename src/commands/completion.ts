@@ -6,30 +6,35 @@ import type { Shell } from '../completion/scripts.js'
 import type { Context } from '../context.js'
 import { UsageError } from '../errors.js'
 import type { CommandResult } from '../output.js'
+import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
 // The list the scripts module exports, written here so --help does not load it.
 const SHELLS: Shell[] = ['bash', 'zsh', 'fish']
 
 export function completionCommand(run: Runner): Command {
-  return new Command('completion')
+  const completion = new Command('completion')
     .description('print a shell completion script (bash, zsh or fish)')
     .addArgument(new Argument('[shell]', 'the shell to complete for').choices(SHELLS))
     .addOption(new Option('--handles', 'the account handles, one a line').hideHelp())
-    .action((shell: string | undefined, flags, command: Command) =>
-      run(command, async (ctx) => {
-        if (flags.handles) return runHandles(ctx)
-        if (shell === undefined)
-          throw new UsageError('Which shell?', 'atoauth completion bash|zsh|fish')
-        const [{ commandTree }, { completionScript }] = await Promise.all([
-          import('../completion/command-tree.js'),
-          import('../completion/scripts.js'),
-        ])
-        const root = command.parent ?? command
-        const script = completionScript(shell as Shell, commandTree(root))
-        return { data: {}, text: [], raw: Buffer.from(script) }
-      }),
-    )
+  return withExamples(completion, [
+    'atoauth completion bash > ~/.local/share/bash-completion/completions/atoauth',
+    'atoauth completion zsh > ~/.zsh/completions/_atoauth',
+    'atoauth completion fish > ~/.config/fish/completions/atoauth.fish',
+  ]).action((shell: string | undefined, flags, command: Command) =>
+    run(command, async (ctx) => {
+      if (flags.handles) return runHandles(ctx)
+      if (shell === undefined)
+        throw new UsageError('Which shell?', 'atoauth completion bash|zsh|fish')
+      const [{ commandTree }, { completionScript }] = await Promise.all([
+        import('../completion/command-tree.js'),
+        import('../completion/scripts.js'),
+      ])
+      const root = command.parent ?? command
+      const script = completionScript(shell as Shell, commandTree(root))
+      return { data: {}, text: [], raw: Buffer.from(script) }
+    }),
+  )
 }
 
 /** Handles for completing --account, switch and logout; nothing at all when none is known. */
