@@ -53,7 +53,13 @@ describe('the packed package, installed globally', () => {
     )
     const shipped = packed.files.map((file: { path: string }) => file.path)
     expect(shipped).toEqual(
-      expect.arrayContaining(['LICENSE', 'dist/THIRD_PARTY_NOTICES.md', 'bin/supported-node.js']),
+      expect.arrayContaining([
+        'LICENSE',
+        'CHANGELOG.md',
+        'dist/THIRD_PARTY_NOTICES.md',
+        'dist/chunks/xdg-open',
+        'bin/supported-node.js',
+      ]),
     )
 
     const prefix = join(scratch, 'prefix')
