@@ -1,6 +1,6 @@
 // The output and exit-code contract scripts rely on, checked on the built
 // binary for the failures that need no server.
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -21,6 +21,27 @@ function atoauth(args: string[], env: Record<string, string> = {}) {
     )
   })
 }
+
+describe('completion from the built binary', () => {
+  it('prints a bash script that bash accepts, and handles from accounts.json without a keychain', async () => {
+    const script = await atoauth(['completion', 'bash'])
+    expect(script.code).toBe(0)
+    expect(script.stdout).toContain('complete -F _atoauth atoauth')
+    execFileSync('bash', ['-n'], { input: script.stdout }) // throws on a syntax error
+    const dir = mkdtempSync(join(tmpdir(), 'atoauth-handles-'))
+    const account = { did: 'did:plc:abc', handle: 'alice.test', pds: 'https://pds.test/' }
+    const record = { ...account, issuer: account.pds, clientId: 'x', scope: 'atproto' }
+    const full = { ...record, store: 'keychain', loginAt: '2026-12-01T00:00:00.000Z' }
+    writeFileSync(join(dir, 'accounts.json'), JSON.stringify({ version: 1, accounts: [full] }))
+    // A D-Bus address that leads nowhere: any use of the keychain would fail the command.
+    const env = { ATOAUTH_CONFIG_DIR: dir, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' }
+    expect(await atoauth(['completion', '--handles'], env)).toEqual({
+      code: 0,
+      stdout: 'alice.test\n',
+      stderr: '',
+    })
+  })
+})
 
 describe('exit codes and output streams', () => {
   it('--help goes to stdout and exits 0', async () => {
