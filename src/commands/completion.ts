@@ -39,7 +39,11 @@ export function completionCommand(run: Runner): Command {
 
 /** Handles for completing --account, switch and logout; nothing at all when none is known. */
 async function runHandles(ctx: Context): Promise<CommandResult> {
-  const accounts = await ctx.accounts.list().catch(() => [])
-  const handles = accounts.map((account) => account.handle)
+  const [accounts, { isValidHandle }] = await Promise.all([
+    ctx.accounts.list().catch(() => []),
+    import('@atproto/syntax'),
+  ])
+  // Only what is a handle reaches the shell, whatever an edited accounts.json holds.
+  const handles = accounts.map((account) => account.handle).filter((h) => isValidHandle(h))
   return { data: { handles }, text: [], raw: Buffer.from(handles.map((h) => `${h}\n`).join('')) }
 }

@@ -34,8 +34,10 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
   const { jsonOf, xrpcFailure } = await import('../auth/session.js')
   if (!answer.ok) throw xrpcFailure('com.atproto.server.getSession', answer)
   const live = jsonOf(answer.bytes) as { did: string; handle: string }
+  // A handle is recorded only when it is one: the account list feeds shell completion.
   if (live.handle !== account.handle && isIndexed(storage)) {
-    await ctx.accounts.renamed(account.did, live.handle)
+    const { isValidHandle } = await import('@atproto/syntax')
+    if (isValidHandle(live.handle)) await ctx.accounts.renamed(account.did, live.handle)
   }
   const now = ctx.now()
   const expiresAt = answer.token.expiresAt

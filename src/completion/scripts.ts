@@ -70,12 +70,20 @@ _atoauth_takes_account() {
   esac
   return 1
 }
+# Handles are matched as plain text, never expanded by the shell as compgen -W would.
+_atoauth_handles() {
+  local handle
+  COMPREPLY=()
+  while IFS= read -r handle; do
+    [[ "$handle" == "$1"* ]] && COMPREPLY+=("$handle")
+  done < <(${HANDLES})
+}
 _atoauth_reply() {
   COMPREPLY=($(compgen -W "$1" -- "$2"))
 }
 _atoauth() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
-  local path="" word i value_next=0 positionals=0
+  local cmd_path="" word i value_next=0 positionals=0
   local value_flags=" ${valueFlags.join(' ')} " account_flags=" ${accountFlags.join(' ')} "
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="\${COMP_WORDS[i]}"
@@ -84,15 +92,15 @@ _atoauth() {
       --*=*) continue ;;
       -*) [[ "$value_flags" == *" $word "* ]] && value_next=1; continue ;;
     esac
-    if [[ " $(_atoauth_subcommands "$path") " == *" $word "* ]]; then
-      path="\${path:+$path }$word"
+    if [[ " $(_atoauth_subcommands "$cmd_path") " == *" $word "* ]]; then
+      cmd_path="\${cmd_path:+$cmd_path }$word"
     else
       positionals=$((positionals + 1))
     fi
   done
   if ((value_next)); then
     if [[ "$account_flags" == *" $prev "* ]]; then
-      _atoauth_reply "$(${HANDLES})" "$cur"
+      _atoauth_handles "$cur"
     elif [[ -n "$(_atoauth_flag_choices "$prev")" ]]; then
       _atoauth_reply "$(_atoauth_flag_choices "$prev")" "$cur"
     else
@@ -101,17 +109,17 @@ _atoauth() {
     return
   fi
   if [[ "$cur" == -* ]]; then
-    _atoauth_reply "$(_atoauth_flags "$path")" "$cur"
+    _atoauth_reply "$(_atoauth_flags "$cmd_path")" "$cur"
     return
   fi
   local subcommands
-  subcommands="$(_atoauth_subcommands "$path")"
+  subcommands="$(_atoauth_subcommands "$cmd_path")"
   if [[ -n "$subcommands" ]]; then
     _atoauth_reply "$subcommands" "$cur"
-  elif ((positionals == 0)) && _atoauth_takes_account "$path"; then
-    _atoauth_reply "$(${HANDLES})" "$cur"
+  elif ((positionals == 0)) && _atoauth_takes_account "$cmd_path"; then
+    _atoauth_handles "$cur"
   elif ((positionals == 0)); then
-    _atoauth_reply "$(_atoauth_positional_choices "$path")" "$cur"
+    _atoauth_reply "$(_atoauth_positional_choices "$cmd_path")" "$cur"
   fi
 }
 complete -F _atoauth atoauth

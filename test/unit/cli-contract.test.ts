@@ -32,7 +32,10 @@ describe('completion from the built binary', () => {
     const account = { did: 'did:plc:abc', handle: 'alice.test', pds: 'https://pds.test/' }
     const record = { ...account, issuer: account.pds, clientId: 'x', scope: 'atproto' }
     const full = { ...record, store: 'keychain', loginAt: '2026-12-01T00:00:00.000Z' }
-    writeFileSync(join(dir, 'accounts.json'), JSON.stringify({ version: 1, accounts: [full] }))
+    // One entry edited by hand (or written by a hostile server before whoami checked handles).
+    const hostile = { ...full, did: 'did:plc:evil', handle: '$(touch /tmp/atoauth-pwned)' }
+    const accounts = [full, hostile]
+    writeFileSync(join(dir, 'accounts.json'), JSON.stringify({ version: 1, accounts }))
     // A D-Bus address that leads nowhere: any use of the keychain would fail the command.
     const env = { ATOAUTH_CONFIG_DIR: dir, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' }
     expect(await atoauth(['completion', '--handles'], env)).toEqual({

@@ -1,7 +1,7 @@
 // Shell completion, written from the real command tree and run in a real bash: command names,
 // flags, nested commands, enum values, and account handles from `atoauth completion --handles`.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -26,7 +26,7 @@ writeFileSync(script, completionScript('bash', commandTree(program())))
 /** What bash offers for the command line `words` (the last word is the one being completed). */
 function complete(...words: string[]): string[] {
   const program = `
-    atoauth() { [ "$*" = "completion --handles" ] && printf '%s\\n' alice.test bob.example.com; }
+    atoauth() { [ "$*" = "completion --handles" ] && printf '%s\\n' alice.test bob.example.com "$HANDLE_TRAP"; }
     source "$1"; shift
     COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
     _atoauth
@@ -62,6 +62,17 @@ describe('bash completion', () => {
     expect(complete('whoami', '--account', 'b')).toEqual(['bob.example.com'])
     expect(complete('switch', '')).toEqual(['alice.test', 'bob.example.com'])
     expect(complete('logout', 'al')).toEqual(['alice.test'])
+  })
+
+  it('never lets the shell expand what the account list holds', () => {
+    const trap = join(tmpdir(), `atoauth-completion-trap-${process.pid}`)
+    process.env.HANDLE_TRAP = `$(touch ${trap})`
+    try {
+      expect(complete('switch', '')).toEqual(['alice.test', 'bob.example.com', `$(touch ${trap})`])
+      expect(existsSync(trap)).toBe(false)
+    } finally {
+      delete process.env.HANDLE_TRAP
+    }
   })
 
   it('knows which flags take a value: the word after one is not a command', () => {
