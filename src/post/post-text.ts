@@ -32,7 +32,7 @@ export function composePostText(raw: string): PostText {
   let cleaned = raw.replace(LEADING_BLANK_LINES, '').trimEnd()
   // One run at a time, as the library does.
   while (EXCESS_LINE_BREAKS.test(cleaned)) cleaned = cleaned.replace(EXCESS_LINE_BREAKS, '\n\n')
-  const { text, facets } = shortenLinks(cleaned, detectTextFacets(cleaned))
+  const { text, facets } = shortenLinks(cleaned, withoutOverlaps(detectTextFacets(cleaned)))
   checkLimits(text)
   const mentions = new Set<string>()
   for (const feature of facets.flatMap((facet) => facet.features)) {
@@ -66,6 +66,19 @@ export async function resolveMentions(
     return [{ ...facet, features: facet.features.map((f) => (f === mention ? { ...f, did } : f)) }]
   })
   return { facets, unresolved: post.mentions.filter((handle) => !dids.has(handle)) }
+}
+
+/**
+ * A facet inside another (a mention in a link: `https://x.org/(@bob.test)`) goes, as the app's
+ * shortening removes it with the link text: the link wins. Facets come sorted by start.
+ */
+function withoutOverlaps(facets: Facet[]): Facet[] {
+  let end = 0
+  return facets.filter((facet) => {
+    if (facet.index.byteStart < end) return false
+    end = facet.index.byteEnd
+    return true
+  })
 }
 
 /** Each link shows social-app's short form of its URL (toShortUrl); its facet keeps the full URI. */

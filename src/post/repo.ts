@@ -38,11 +38,15 @@ function ok<T>(nsid: string, answer: XrpcAnswer): T {
   return jsonOf(answer.bytes) as T
 }
 
-/** The DID of a handle; undefined when the server cannot resolve it (any refusal). */
+/**
+ * The DID of a handle; undefined when the server says it does not resolve (400). Any other
+ * failure (a 5xx from the AppView it asks, a rate limit) fails the post: a mention is not
+ * silently dropped because a server hiccuped.
+ */
 export async function resolveHandle(request: XrpcRequester, handle: string) {
   const nsid = 'com.atproto.identity.resolveHandle'
   const answer = await call(request, nsid, new URLSearchParams({ handle }))
-  if (!answer.ok) return undefined
+  if (answer.status === 400) return undefined
   const { did } = ok<{ did?: unknown }>(nsid, answer)
   return typeof did === 'string' && did.startsWith('did:') ? did : undefined
 }

@@ -34,10 +34,12 @@ function fakePds(records: Record<string, unknown> = {}, options: { uploadStatus?
     calls.push({ request: req, body })
     const url = new URL(req.path, 'https://pds.example.com')
     switch (url.pathname) {
-      case '/xrpc/com.atproto.identity.resolveHandle':
-        return url.searchParams.get('handle') === 'bob.test'
-          ? json({ did: BOB })
-          : json({ error: 'InvalidRequest', message: 'Unable to resolve handle' }, 400)
+      case '/xrpc/com.atproto.identity.resolveHandle': {
+        const handle = url.searchParams.get('handle')
+        if (handle === 'bob.test') return json({ did: BOB })
+        if (handle === 'busy.test') return json({ error: 'UpstreamFailure' }, 502)
+        return json({ error: 'InvalidRequest', message: 'Unable to resolve handle' }, 400)
+      }
       case '/xrpc/com.atproto.repo.uploadBlob': {
         if (options.uploadStatus)
           return json({ error: 'InternalServerError' }, options.uploadStatus)
@@ -163,6 +165,15 @@ describe('post', () => {
       { $type: 'app.bsky.richtext.facet#mention', did: BOB },
       { $type: 'app.bsky.richtext.facet#mention', did: BOB },
     ])
+  })
+
+  it('a lookup the server fails (not "does not resolve") fails the post: no mention silently dropped', async () => {
+    const { ctx, paths } = setup()
+    await expect(runPost({ text: 'hi @busy.test', langs: [] }, ctx)).rejects.toMatchObject({
+      code: 'xrpc_error',
+      exitCode: 4,
+    })
+    expect(paths()).not.toContain('/xrpc/com.atproto.repo.createRecord')
   })
 
   it('a quote embeds the quoted post by its strong reference', async () => {

@@ -92,6 +92,13 @@ describe('composePostText', () => {
     ])
   })
 
+  it('a mention inside a link is part of the link: the text stays whole, no mention is written', () => {
+    const post = composePostText('see https://example.com/a/(@bob.test)/and/more/path ok')
+    expect(post.text).toBe('see example.com/a/(@bob.test... ok')
+    expect(post.mentions).toEqual([])
+    expect(post.facets.map((f) => f.features[0]?.$type)).toEqual(['app.bsky.richtext.facet#link'])
+  })
+
   it('detects tags', () => {
     const tags = composePostText('#hello world ＃fullwidth #123 #done.').facets
     expect(tags.map((f) => f.features[0]?.tag)).toEqual(['hello', 'fullwidth', 'done'])
