@@ -41,7 +41,12 @@ export function stripJpeg(jpeg: Uint8Array, orientation: number | undefined): Ui
   const ended = () => new DamagedImageError('it ends before its end-of-image marker')
   for (;;) {
     if (at >= jpeg.length) throw ended()
-    if (jpeg[at] !== 0xff) throw new DamagedImageError(`no segment marker at byte ${at}`)
+    // Some cameras and editors leave stray bytes between segments (libjpeg only warns): skipped.
+    if (jpeg[at] !== 0xff) {
+      const next = jpeg.indexOf(0xff, at)
+      if (next === -1) throw ended()
+      at = next
+    }
     let markerAt = at + 1
     while (jpeg[markerAt] === 0xff) markerAt++ // fill bytes may precede a marker
     const marker = jpeg[markerAt]

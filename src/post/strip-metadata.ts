@@ -28,10 +28,15 @@ export function stripMetadata(
 }
 
 /**
- * Text (tEXt, zTXt, iTXt: XMP lives in iTXt), EXIF (eXIf), the last-modified time (tIME) and
- * C2PA content credentials (caBX, which can name the creator and the device).
+ * The PNG chunks kept: what decoding and showing the picture need (the critical ones, colour,
+ * transparency, pixel size, animation). Anything else goes, so metadata under a name this list
+ * does not know (text, eXIf, tIME, C2PA caBX, private chunks) is never uploaded.
  */
-const PNG_METADATA = new Set(['tEXt', 'zTXt', 'iTXt', 'eXIf', 'tIME', 'caBX'])
+const PNG_KEPT = new Set(
+  'IHDR PLTE IDAT IEND tRNS gAMA cHRM sRGB iCCP cICP mDCv cLLi sBIT bKGD pHYs acTL fcTL fdAT'.split(
+    ' ',
+  ),
+)
 
 /** Chunks after the 8-byte signature: length (4, big-endian), type (4), data, CRC (4). Kept
  * chunks are copied whole, CRC included; nothing after IEND is kept. */
@@ -43,7 +48,7 @@ function stripPng(png: Uint8Array): Uint8Array {
     const end = at + 12 + view.getUint32(at)
     if (end > png.length) throw new DamagedImageError('a chunk runs past the end of the file')
     const type = ascii(png, at + 4, at + 8)
-    if (!PNG_METADATA.has(type)) kept.push(png.subarray(at, end))
+    if (PNG_KEPT.has(type)) kept.push(png.subarray(at, end))
     if (type === 'IEND') return Buffer.concat(kept)
     at = end
   }
