@@ -48,7 +48,9 @@ export function scopeMissingError(missing: string, account: ScopedAccount): Atoa
   const has = presets ? `the preset ${presets.join(',')}` : `the scopes ${account.scope}`
   const wanted = presetGranting(missing) ?? missing
   const keep = presets?.filter((name) => name !== 'full') ?? []
-  const scope = [...new Set([...keep, wanted])].join(',')
+  const listed = [...new Set([...keep, wanted])].join(',')
+  // `?` and `*` are globs to a shell: quoted, the hint can be pasted as it is.
+  const scope = /^[\w,.:-]+$/.test(listed) ? listed : `'${listed}'`
   return new AtoauthError(
     'scope_missing',
     `The session of ${account.handle} may not do this: it lacks the scope "${missing}" (it has ${has}).`,

@@ -6,22 +6,31 @@ import type { XrpcAnswer, XrpcRequest } from '../../src/auth/session.ts'
 import { runDelete } from '../../src/commands/delete.ts'
 import { ALICE, fakeContext } from '../support/fake-context.ts'
 
+function answer(status: number, body: unknown): XrpcAnswer {
+  return {
+    status,
+    statusText: status === 200 ? 'OK' : 'Bad Request',
+    ok: status === 200,
+    contentType: 'application/json',
+    bytes: Buffer.from(JSON.stringify(body)),
+    token: { aud: ALICE.pds, scope: ALICE.scope, expiresAt: undefined },
+  }
+}
+
 /** A PDS that holds the posts named by rkey, and answers deleteRecord as the reference PDS does. */
 function setup(posts: string[]) {
   const calls: XrpcRequest[] = []
   const request = async (req: XrpcRequest): Promise<XrpcAnswer> => {
     calls.push(req)
+    if (req.path.startsWith('/xrpc/com.atproto.identity.resolveHandle')) {
+      const known: Record<string, string> = { 'alice.new': ALICE.did, 'bob.test': 'did:plc:bob' }
+      const did = known[new URL(req.path, 'https://x').searchParams.get('handle') ?? '']
+      const body = did ? { did } : { error: 'InvalidRequest', message: 'Unable to resolve handle' }
+      return answer(did ? 200 : 400, body)
+    }
     const { rkey } = JSON.parse(Buffer.from(req.body ?? []).toString('utf8'))
     // A missing record is a no-op: 200 without a commit.
-    const body = posts.includes(rkey) ? { commit: { cid: 'bafy', rev: '3l' } } : {}
-    return {
-      status: 200,
-      statusText: 'OK',
-      ok: true,
-      contentType: 'application/json',
-      bytes: Buffer.from(JSON.stringify(body)),
-      token: { aud: ALICE.pds, scope: ALICE.scope, expiresAt: undefined },
-    }
+    return answer(200, posts.includes(rkey) ? { commit: { cid: 'bafy', rev: '3l' } } : {})
   }
   const { ctx } = fakeContext({ xrpc: async () => request })
   return { ctx, calls }
@@ -47,18 +56,30 @@ describe('delete', () => {
     })
   })
 
-  it("refuses another account's post with exit 2, before any request", async () => {
+  it("refuses another account's post with exit 2, before anything is written", async () => {
     const { ctx, calls } = setup(['3abc'])
-    for (const post of [
-      'at://did:plc:bob00000000000000000000/app.bsky.feed.post/3abc',
-      'https://bsky.app/profile/bob.test/post/3abc',
-    ]) {
-      await expect(runDelete({ post }, ctx)).rejects.toMatchObject({
-        exitCode: 2,
-        message: expect.stringContaining('is not a post of alice.test'),
-      })
-    }
+    const bobs = 'at://did:plc:bob00000000000000000000/app.bsky.feed.post/3abc'
+    await expect(runDelete({ post: bobs }, ctx)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('is not a post of alice.test'),
+    })
+    // A DID tells at once; a handle other than the account's known one is looked up first.
     expect(calls).toEqual([])
+    const link = 'https://bsky.app/profile/bob.test/post/3abc'
+    await expect(runDelete({ post: link }, ctx)).rejects.toMatchObject({ exitCode: 2 })
+    expect(calls.map((c) => c.path)).toEqual([
+      '/xrpc/com.atproto.identity.resolveHandle?handle=bob.test',
+    ])
+  })
+
+  it("a link with the account's new handle (changed elsewhere) is its own post", async () => {
+    const { ctx, calls } = setup(['3abc'])
+    const result = await runDelete({ post: 'https://bsky.app/profile/alice.new/post/3abc' }, ctx)
+    expect(result.data).toEqual({ uri: own, deleted: true })
+    expect(calls.map((c) => c.path)).toEqual([
+      '/xrpc/com.atproto.identity.resolveHandle?handle=alice.new',
+      '/xrpc/com.atproto.repo.deleteRecord',
+    ])
   })
 
   it('a post that is not there is post_not_found, exit 1', async () => {

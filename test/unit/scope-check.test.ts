@@ -56,6 +56,15 @@ describe('what a session may do', () => {
     })
   })
 
+  it('quotes a scope no preset has in the hint, so a shell takes its ? and * as they are', async () => {
+    const like = { repo: { collection: 'app.bsky.feed.like', action: 'create' as const } }
+    await expect(assertScopes(alice(POST), [like])).rejects.toMatchObject({
+      hint: expect.stringContaining(
+        "atoauth login alice.test --scope 'post,repo:app.bsky.feed.like?action=create'",
+      ),
+    })
+  })
+
   it("reads the missing scope out of the PDS's 403, and nothing else", () => {
     const body = {
       error: 'ScopeMissingError',
