@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import type { NodeSavedSession } from '@atproto/oauth-client-node'
 import type { Accounts, ResolvedAccount } from '../../src/auth/accounts.ts'
+import type { XrpcAnswer } from '../../src/auth/session.ts'
 import type { Context } from '../../src/context.ts'
 import { NotLoggedInError } from '../../src/errors.ts'
 import { Output } from '../../src/output.ts'
@@ -110,6 +111,18 @@ export class FakeAccounts implements Pick<Accounts, keyof Accounts> {
   }
   async renamed(did: string, handle: string) {
     this.changes.push(`renamed ${did} ${handle}`)
+  }
+}
+
+/** A PDS's JSON answer as the XRPC requester returns it, made with alice's token. */
+export function jsonAnswer(body: unknown, status = 200): XrpcAnswer {
+  return {
+    status,
+    statusText: status === 200 ? 'OK' : 'Error',
+    ok: status >= 200 && status < 300,
+    contentType: 'application/json',
+    bytes: Buffer.from(JSON.stringify(body)),
+    token: { aud: ALICE.pds, scope: ALICE.scope, expiresAt: undefined },
   }
 }
 

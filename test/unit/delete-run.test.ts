@@ -4,18 +4,9 @@
 import { describe, expect, it } from 'vitest'
 import type { XrpcAnswer, XrpcRequest } from '../../src/auth/session.ts'
 import { runDelete } from '../../src/commands/delete.ts'
-import { ALICE, fakeContext } from '../support/fake-context.ts'
+import { ALICE, fakeContext, jsonAnswer } from '../support/fake-context.ts'
 
-function answer(status: number, body: unknown): XrpcAnswer {
-  return {
-    status,
-    statusText: status === 200 ? 'OK' : 'Bad Request',
-    ok: status === 200,
-    contentType: 'application/json',
-    bytes: Buffer.from(JSON.stringify(body)),
-    token: { aud: ALICE.pds, scope: ALICE.scope, expiresAt: undefined },
-  }
-}
+const answer = (status: number, body: unknown) => jsonAnswer(body, status)
 
 /** A PDS that holds the posts named by rkey, and answers deleteRecord as the reference PDS does. */
 function setup(posts: string[]) {

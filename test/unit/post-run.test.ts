@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { XrpcAnswer, XrpcRequest } from '../../src/auth/session.ts'
 import { runPost } from '../../src/commands/post.ts'
-import { ALICE, FakeAccounts, fakeContext } from '../support/fake-context.ts'
+import { ALICE, FakeAccounts, fakeContext, jsonAnswer } from '../support/fake-context.ts'
 
 const BOB = 'did:plc:bob00000000000000000000'
 const fixture = (name: string) =>
@@ -14,16 +14,7 @@ const CID = 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm'
 
 type Facet = { features: unknown[] }
 
-function json(body: unknown, status = 200): XrpcAnswer {
-  return {
-    status,
-    statusText: status === 200 ? 'OK' : 'Error',
-    ok: status === 200,
-    contentType: 'application/json',
-    bytes: Buffer.from(JSON.stringify(body)),
-    token: { aud: ALICE.pds, scope: ALICE.scope, expiresAt: undefined },
-  }
-}
+const json = jsonAnswer
 
 /** A PDS in a function: answers the calls post makes, and keeps them. */
 function fakePds(records: Record<string, unknown> = {}, options: { uploadStatus?: number } = {}) {
