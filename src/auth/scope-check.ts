@@ -3,10 +3,12 @@
 // read from the PDS's 403 otherwise. A missing scope fails that command only: the session stays.
 import { AtoauthError, ExitCode, UsageError } from '../errors.js'
 import {
+  expandPresets,
   isPresetName,
   presetGranting,
   presetsOf,
   SCOPE_PRESETS,
+  scopeOptionWords,
   scopeTokens,
 } from './scope-presets.js'
 
@@ -68,12 +70,8 @@ export function scopeMissingError(missing: string, account: ScopedAccount): Atoa
  * before any request.
  */
 export async function requestedScope(option: string): Promise<string> {
-  const scopes = ['atproto']
-  const raw: string[] = []
-  for (const token of option.split(/[\s,]+/).filter((t) => t !== '')) {
-    if (isPresetName(token)) scopes.push(...SCOPE_PRESETS[token].scopes)
-    else raw.push(token)
-  }
+  const words = scopeOptionWords(option)
+  const raw = words.filter((word) => !isPresetName(word))
   if (raw.length > 0) {
     const { isAtprotoOauthScope } = await import('@atproto/oauth-scopes')
     const unreadable = raw.find((token) => !isAtprotoOauthScope(token))
@@ -83,7 +81,7 @@ export async function requestedScope(option: string): Promise<string> {
         `Presets: ${Object.keys(SCOPE_PRESETS).join(', ')}. Scopes look like repo:app.bsky.feed.post?action=create, blob:image/*, rpc:<nsid>?aud=<did#service>.`,
       )
     }
-    scopes.push(...raw)
   }
-  return [...new Set(scopes)].join(' ')
+  const presets = expandPresets(words.filter(isPresetName))
+  return [...new Set(['atproto', ...presets, ...raw])].join(' ')
 }

@@ -48,6 +48,16 @@ export function isPresetName(name: string): name is PresetName {
   return Object.hasOwn(SCOPE_PRESETS, name)
 }
 
+/** The words of a `--scope` value: preset names and scopes, comma- or space-separated. */
+export function scopeOptionWords(option: string): string[] {
+  return option.split(/[\s,]+/).filter((word) => word !== '')
+}
+
+/** Preset names replaced by their scopes; anything else is taken as a scope. */
+export function expandPresets(words: readonly string[]): string[] {
+  return words.flatMap((word) => (isPresetName(word) ? SCOPE_PRESETS[word].scopes : [word]))
+}
+
 /** The scope tokens of a scope string (space-separated, as OAuth writes it). */
 export function scopeTokens(scope: string): string[] {
   return scope.split(' ').filter((token) => token !== '')

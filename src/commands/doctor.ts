@@ -1,6 +1,7 @@
 // atoauth doctor: checks what a login and the later commands depend on, without
 // using (or refreshing) any session, and says what to fix.
 import { Command } from 'commander'
+import { scopeOptionWords } from '../auth/scope-presets.js'
 import type { Context } from '../context.js'
 import type { Check } from '../doctor/check.js'
 import { ExitCode } from '../errors.js'
@@ -26,13 +27,8 @@ export function doctorCommand(run: Runner): Command {
     'atoauth doctor --client-id https://alice.github.io/oauth-client-metadata.json --scope post,delete',
     `atoauth doctor --json | jq '.checks[] | select(.status != "ok")'`,
   ]).action((flags, command: Command) =>
-    run(command, (ctx) => runDoctor(flags.clientId, requestedScopes(flags.scope), ctx)),
+    run(command, (ctx) => runDoctor(flags.clientId, scopeOptionWords(flags.scope ?? ''), ctx)),
   )
-}
-
-/** Preset names and raw scopes alike: the check tells them apart (a preset by its name). */
-function requestedScopes(list: string | undefined): string[] {
-  return (list ?? '').split(/[\s,]+/).filter((token) => token !== '')
 }
 
 async function runDoctor(

@@ -3,7 +3,7 @@
 // validates it, and compares it with what `atoauth client-metadata` generates for that URL.
 import { DEFAULT_SCOPE, isLoopbackClientId } from '../auth/client-id.js'
 import * as metadata from '../auth/client-metadata.js'
-import { isPresetName, PRESET_NAMES, SCOPE_PRESETS, scopeTokens } from '../auth/scope-presets.js'
+import { expandPresets, PRESET_NAMES, SCOPE_PRESETS, scopeTokens } from '../auth/scope-presets.js'
 import { describeCause } from '../errors.js'
 import { type Check, fail, hintOf, ok, warn } from './check.js'
 import { type HttpProbe, httpGet } from './http-probe.js'
@@ -98,9 +98,7 @@ function differencesFrom(
  */
 function lackedScopes(generated: string, declared: string, requested: readonly string[]): string[] {
   const has = new Set(scopeTokens(declared))
-  const wanted = requested.flatMap((token) =>
-    isPresetName(token) ? SCOPE_PRESETS[token].scopes : [token],
-  )
+  const wanted = expandPresets(requested)
   const lacked = new Map<string, string[]>()
   for (const scope of new Set([...scopeTokens(generated), ...wanted])) {
     if (has.has(scope)) continue
