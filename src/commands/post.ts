@@ -177,10 +177,10 @@ async function prepareImages(options: ImageOption[]) {
   if (options.length > MAX_IMAGES) {
     throw new UsageError(`A post can have at most ${MAX_IMAGES} images; got ${options.length}.`)
   }
-  const segmenter = new Intl.Segmenter()
+  const { graphemesOver } = await import('../post/post-text.js')
   for (const { file, alt } of options) {
-    const length = alt === undefined ? 0 : [...segmenter.segment(alt)].length
-    if (length > MAX_ALT_GRAPHEMES) {
+    const length = alt === undefined ? undefined : graphemesOver(alt, MAX_ALT_GRAPHEMES)
+    if (length !== undefined) {
       throw new UsageError(
         `The description of ${file} is ${length} characters long; the limit is ${MAX_ALT_GRAPHEMES}.`,
       )
