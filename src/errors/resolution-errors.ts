@@ -84,15 +84,17 @@ export function resolutionError(
   return new AtoauthError('resolution_failed', message, options)
 }
 
+/** The authorization server's words for a refusal, on one line, without a closing full stop. */
+function serverDescription(err: OAuthResponseError): string {
+  return (err.errorDescription ?? err.error ?? '').replace(/\s+/g, ' ').trim().replace(/\.$/, '')
+}
+
 /**
  * The authorization server refused the scope the login asked for: most often one its client
  * metadata does not declare (servers compare scopes as exact strings).
  */
 function scopeRefused(err: OAuthResponseError): AtoauthError {
-  const said = (err.errorDescription ?? err.error ?? 'invalid_scope')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/\.$/, '')
+  const said = serverDescription(err)
   const undeclared = /is not declared in the client metadata/.test(said)
   return new AtoauthError('scope_refused', `The authorization server refused the scope: ${said}.`, {
     hint: undeclared
@@ -109,10 +111,7 @@ function scopeRefused(err: OAuthResponseError): AtoauthError {
  * typo, a host it cannot reach), or found it invalid. Its description names the client_id.
  */
 function clientMetadataRefused(err: OAuthResponseError, clientId = 'the client_id'): AtoauthError {
-  const said = (err.errorDescription ?? err.error ?? 'invalid_client_metadata')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/\.$/, '')
+  const said = serverDescription(err)
   const unavailable = /^Unable to obtain client metadata/.test(said)
   const message = unavailable
     ? `The authorization server could not fetch the client metadata document at ${clientId} (${said}).`
