@@ -2,8 +2,7 @@
 // or the bsky.app link the app's Share button copies.
 import { AtUri, isValidDid, isValidHandle, isValidRecordKey } from '@atproto/syntax'
 import { UsageError } from '../errors.js'
-
-const POST_COLLECTION = 'app.bsky.feed.post'
+import { POST_COLLECTION } from './repo.js'
 
 /** `repo` is the DID or handle as given; `uri` is at://<repo>/app.bsky.feed.post/<rkey>. */
 export type PostRef = { repo: string; rkey: string; uri: string }
