@@ -80,7 +80,9 @@ describe('prepareImage', () => {
     await writeFile(join(dir, 'cut.jpg'), photo.subarray(0, 2000))
     const cut = await failure(join(dir, 'cut.jpg'))
     expect(cut.code).toBe('image_unsupported')
-    expect(cut.message).toMatch(new RegExp(`^${join(dir, 'cut.jpg')} is a damaged JPEG image: `))
+    // A prefix compared as text: a path is no pattern (Windows' backslashes, a dot in a name).
+    const damaged = `${join(dir, 'cut.jpg')} is a damaged JPEG image: `
+    expect(cut.message.slice(0, damaged.length)).toBe(damaged)
     await writeFile(join(dir, 'no-header.png'), Buffer.from('89504e470d0a1a0a', 'hex'))
     const headless = await failure(join(dir, 'no-header.png'))
     expect([headless.code, headless.message]).toEqual([
