@@ -151,18 +151,40 @@ export async function runPost(options: PostOptions, ctx: Context): Promise<Comma
   }
 }
 
+/**
+ * The PDS validates a record's `langs` with the strict reading of BCP 47 (@atproto/lex's
+ * isLanguageString: syntax's parseLanguageString), which also wants a 2–3 letter lowercase
+ * primary language; the lenient isValidLanguage passes "english", which the server then refuses.
+ */
 async function checkedLanguages(given: string[]): Promise<string[]> {
   const langs = given.map((l) => l.trim()).filter((l) => l !== '')
   if (langs.length === 0) return langs
-  const { isValidLanguage } = await import('@atproto/syntax')
-  const badLang = langs.find((tag) => !isValidLanguage(tag))
+  const { parseLanguageString } = await import('@atproto/syntax')
+  const isLanguage = (tag: string) => parseLanguageString(tag) !== null
+  const badLang = langs.find((tag) => !isLanguage(tag))
   if (badLang !== undefined) {
-    throw new UsageError(`--lang "${badLang}" is not a language tag.`, 'Examples: en, de, pt-BR')
+    const meant = meantLanguage(badLang)
+    const examples = 'A language tag looks like en, pt-BR or zh-Hant.'
+    throw new UsageError(
+      `--lang "${badLang}" is not a language tag.`,
+      meant !== undefined && isLanguage(meant)
+        ? `Did you mean --lang ${meant}? ${examples}`
+        : examples,
+    )
   }
   if (langs.length > MAX_LANGS) {
     throw new UsageError(`A post can have at most ${MAX_LANGS} languages; got ${langs.length}.`)
   }
   return langs
+}
+
+/** en_US → en-US, PT-br → pt-BR (a locale's spelling, or a tag in the wrong case). */
+function meantLanguage(tag: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(tag.replaceAll('_', '-'))[0]
+  } catch {
+    return undefined // not even a locale
+  }
 }
 
 async function postRef(input: string | undefined, flag: string) {

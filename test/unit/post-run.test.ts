@@ -130,6 +130,40 @@ describe('post', () => {
     expect(calls).toEqual([])
   })
 
+  it('refuses a language the PDS would refuse, before any request, naming it and an example', async () => {
+    // "english" is well-formed BCP 47 (a 5-8 letter primary subtag), which isValidLanguage
+    // accepts; the PDS's record validation (@atproto/lex) wants a 2-3 letter lowercase one.
+    for (const lang of ['english', 'en_US', 'e', 'EN']) {
+      const { ctx, calls } = setup()
+      const error = await runPost({ text: 'hi', langs: ['de', lang] }, ctx).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      )
+      expect(error).toMatchObject({ code: 'usage', exitCode: 2 })
+      const { message, hint } = error as { message: string; hint: string }
+      expect(message).toContain(`"${lang}" is not a language tag`)
+      expect(`${message} ${hint}`).toMatch(/\ben\b.*\bpt-BR\b/)
+      expect(calls).toEqual([])
+    }
+  })
+
+  it('suggests the tag meant when only the separator or the case is wrong', async () => {
+    const { ctx } = setup()
+    await expect(runPost({ text: 'hi', langs: ['en_US'] }, ctx)).rejects.toMatchObject({
+      hint: expect.stringContaining('--lang en-US'),
+    })
+    await expect(runPost({ text: 'hi', langs: ['PT-br'] }, ctx)).rejects.toMatchObject({
+      hint: expect.stringContaining('--lang pt-BR'),
+    })
+  })
+
+  it('writes the language tags the PDS accepts as given', async () => {
+    const { ctx, calls } = setup()
+    await runPost({ text: 'hi', langs: ['en', 'pt-BR', 'zh-Hant'] }, ctx)
+    const created = calls.find((c) => c.request.path.includes('createRecord'))
+    expect(created?.body).toMatchObject({ record: { langs: ['en', 'pt-BR', 'zh-Hant'] } })
+  })
+
   it('a text post on a warm session is one request: the createRecord', async () => {
     const { ctx, paths } = setup()
     await runPost({ text: 'plain words, https://example.com #tag', langs: [] }, ctx)
