@@ -1,5 +1,6 @@
 // Every failure atoauth reports is an AtoauthError (stable code, one-line message, hint, exit
 // code): toAtoauthError and errors/library-errors.ts turn anything else into one.
+import { accountWord, suggestCommand } from './errors/suggested-command.js'
 
 /** The exit codes scripts may rely on. Documented in the README; keep them stable. */
 export const ExitCode = {
@@ -50,7 +51,7 @@ export class NotLoggedInError extends AtoauthError {
 export class SessionEndedError extends AtoauthError {
   constructor(handleOrDid: string, reason: string, cause?: unknown) {
     const message = `The session for ${handleOrDid} has ended: ${reason.replace(/\.$/, '')}.`
-    const hint = `Log in again: atoauth login ${handleOrDid}`
+    const hint = suggestCommand`Log in again: atoauth login ${accountWord(handleOrDid)}`
     super('session_ended', message, { hint, exitCode: ExitCode.authRequired, cause })
   }
 }

@@ -1,6 +1,7 @@
 // What a session's scopes allow, and the one error for what they do not (`scope_missing`):
 // known locally before any request where the command's needs are known (post, delete), and
 // read from the PDS's 403 otherwise. A missing scope fails that command only: the session stays.
+import { accountWord, suggestCommand, wordOr } from '../errors/suggested-command.js'
 import { AtoauthError, ExitCode, UsageError } from '../errors.js'
 import {
   expandPresets,
@@ -51,17 +52,29 @@ export function scopeMissingError(missing: string, account: ScopedAccount): Atoa
   const wanted = presetGranting(missing) ?? missing
   const keep = presets?.filter((name) => name !== 'full') ?? []
   const listed = [...new Set([...keep, wanted])].join(',')
-  // `?` and `*` are globs to a shell: quoted, the hint can be pasted as it is.
-  const scope = /^[\w,.:-]+$/.test(listed) ? listed : `'${listed}'`
+  // From a 403, `missing` is the server's: a line made to be pasted shows it only if it is scope-like.
+  const scope = wordOr('<scope>', listed, wanted !== missing || looksLikeScope(missing))
+  const handle = accountWord(account.handle)
   return new AtoauthError(
     'scope_missing',
     `The session of ${account.handle} may not do this: it lacks the scope "${missing}" (it has ${has}).`,
     {
-      hint: `Log in with a session that may: atoauth login ${account.handle} --scope ${scope} (for CI: atoauth session create ${account.handle} --scope ${scope} --out …)`,
+      hint: suggestCommand`Log in with a session that may: atoauth login ${handle} --scope ${scope} (for CI: atoauth session create ${handle} --scope ${scope} --out …)`,
       exitCode: ExitCode.error,
       details: { scope: missing },
     },
   )
+}
+
+/**
+ * Whether a scope a server named has the look of an atproto scope (`repo:app.bsky.feed.post?
+ * action=create`, `rpc:…?aud=did:web:…%23…`, `blob:image/*`): no quote, space, shell syntax, or
+ * comma (--scope's separator). Not the scope library's full check: that is 160 kB, which post
+ * must not load for a transition:generic session, and scopeMissingError answers synchronously;
+ * a pasted login still runs the library's check (requestedScope) before anything else.
+ */
+function looksLikeScope(scope: string): boolean {
+  return scope.length <= 1024 && /^[a-z]+(:[\w.*%:/+#-]+)?(\?[\w.*%:/+#=&-]+)?$/.test(scope)
 }
 
 /**

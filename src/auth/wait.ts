@@ -6,6 +6,7 @@
 import { hostname, userInfo } from 'node:os'
 import { createInterface } from 'node:readline'
 import type { Context } from '../context.js'
+import { suggestCommand } from '../errors/suggested-command.js'
 import { CancelledError } from '../errors.js'
 import { isSshSession } from './browser.js'
 import type { LoopbackListener } from './listener.js'
@@ -107,7 +108,8 @@ function readPastedCallbacks(
 /** The command that forwards a port of the person's own machine to this listener. */
 export function sshTunnelCommand(port: number, env: NodeJS.ProcessEnv = process.env): string {
   const user = userName(env)
-  return `ssh -N -L ${port}:127.0.0.1:${port} ${user ? `${user}@` : ''}${hostname()}`
+  const host = `${user ? `${user}@` : ''}${hostname()}`
+  return suggestCommand`ssh -N -L ${port}:127.0.0.1:${port} ${host}`
 }
 
 function userName(env: NodeJS.ProcessEnv): string | undefined {

@@ -3,6 +3,7 @@
 // refused before anything is written.
 import { Command } from 'commander'
 import type { Context } from '../context.js'
+import { suggestCommand } from '../errors/suggested-command.js'
 import { AtoauthError, UsageError } from '../errors.js'
 import type { CommandResult } from '../output.js'
 import { withExamples } from './help.js'
@@ -53,6 +54,6 @@ export async function runDelete(options: { post: string }, ctx: Context): Promis
 function notOwn(uri: string, handle: string, given: string): UsageError {
   return new UsageError(
     `${uri} is not a post of ${handle}: an account can only delete its own posts.`,
-    `To act for another of your accounts: atoauth delete --account <handle> ${given}`,
+    suggestCommand`To act for another of your accounts: atoauth delete --account <handle> ${given}`,
   )
 }

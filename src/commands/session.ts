@@ -8,6 +8,7 @@ import type { NodeSavedSession } from '@atproto/oauth-client-node'
 import { Command } from 'commander'
 import { type LoginOptions, loginOptions, withLoginOptions } from '../auth/login-options.js'
 import type { Context } from '../context.js'
+import { accountWord, suggestCommand } from '../errors/suggested-command.js'
 import { SessionEndedError } from '../errors.js'
 import type { CommandResult } from '../output.js'
 import type { AccountIdentity } from '../store/account-index.js'
@@ -61,7 +62,7 @@ export async function runSessionExport(
   ctx.out.warn(
     "this is a copy of this machine's session: the two share one refresh token, and whichever " +
       'refreshes second ends the session for both. For CI, make a separate session instead: ' +
-      `atoauth session create ${account.handle} --out <file>`,
+      suggestCommand`atoauth session create ${accountWord(account.handle)} --out <file>`,
   )
   return writeBlob(account, saved, options.out, ctx)
 }

@@ -4,6 +4,7 @@
 import { Command } from 'commander'
 import { presetsOf } from '../auth/scope-presets.js'
 import type { Context } from '../context.js'
+import { accountWord, suggestCommand } from '../errors/suggested-command.js'
 import { ExitCode } from '../errors.js'
 import { type CommandResult, localTime } from '../output.js'
 import { formatDuration, type SessionLife, sessionLife } from '../session-lifetime.js'
@@ -35,11 +36,12 @@ export async function runStatus(ctx: Context): Promise<CommandResult> {
     if (a.state === 'ending_soon') {
       ctx.out.warn(
         `the session of ${a.handle} ends in ${formatDuration(a.remainingMs)} (${localTime(new Date(a.endsAt))}): ` +
-          `log in again before then: atoauth login ${a.handle}`,
+          suggestCommand`log in again before then: atoauth login ${accountWord(a.handle)}`,
       )
     } else if (a.reason) {
       ctx.out.warn(
-        `the session of ${a.handle} has ended: ${a.reason}. Log in again: atoauth login ${a.handle}`,
+        `the session of ${a.handle} has ended: ${a.reason}. ` +
+          suggestCommand`Log in again: atoauth login ${accountWord(a.handle)}`,
       )
     }
   }

@@ -2,6 +2,7 @@
 // ATOAUTH_SESSION(_FILE) that replaces it), and is each session where they will look for it?
 // Sessions are only read: nothing is printed or sent (a refresh would rotate the tokens).
 import type { NodeSavedSessionStore } from '@atproto/oauth-client-node'
+import { accountWord, suggestCommand } from '../errors/suggested-command.js'
 import { formatDuration, sessionLife } from '../session-lifetime.js'
 import type { Settings } from '../settings.js'
 import type { AccountRecord } from '../store/account-index.js'
@@ -54,7 +55,7 @@ export async function accountsCheck(
 export async function sessionCheck(account: AccountToCheck, now: Date): Promise<Check> {
   const { handle, did, location, warnings } = account
   const name = `session:${handle}`
-  const loginAgain = `Log in again: atoauth login ${handle}`
+  const loginAgain = suggestCommand`Log in again: atoauth login ${accountWord(handle)}`
   const stored = await account.sessions.get(did)
   if (!stored) return fail(name, `no session for ${did} in ${location}`, loginAgain)
   if (stored.tokenSet.sub !== did) {
@@ -66,7 +67,11 @@ export async function sessionCheck(account: AccountToCheck, now: Date): Promise<
   }
   const detail = `in ${location}, ends ${life.endsAt} (in ${formatDuration(life.remainingMs)})`
   if (life.state === 'ending_soon') {
-    return warn(name, detail, `Log in again before then: atoauth login ${handle}`)
+    return warn(
+      name,
+      detail,
+      suggestCommand`Log in again before then: atoauth login ${accountWord(handle)}`,
+    )
   }
   if (warnings.length > 0) return warn(name, `${detail}; ${warnings.join('; ')}`)
   return ok(name, detail)

@@ -4,6 +4,7 @@
 import { DEFAULT_SCOPE, isLoopbackClientId } from '../auth/client-id.js'
 import * as metadata from '../auth/client-metadata.js'
 import { expandPresets, PRESET_NAMES, SCOPE_PRESETS, scopeTokens } from '../auth/scope-presets.js'
+import { suggestCommand } from '../errors/suggested-command.js'
 import { describeCause } from '../errors.js'
 import { type Check, fail, hintOf, ok, warn } from './check.js'
 import { type HttpProbe, httpGet } from './http-probe.js'
@@ -34,7 +35,7 @@ export async function clientMetadataCheck(
 ): Promise<Check> {
   if ('status' in fetched) return fetched
   const { answer } = fetched
-  const publish = `Publish the output of: atoauth client-metadata --client-id ${clientId}`
+  const publish = suggestCommand`Publish the output of: atoauth client-metadata --client-id ${clientId}`
   if (!answer) {
     const hint =
       'Check your network connection, and that the document is published at that URL (README: "Hosting your own client metadata").'

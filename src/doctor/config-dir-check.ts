@@ -4,6 +4,7 @@
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { suggestCommand } from '../errors/suggested-command.js'
 import { type Check, fail, ok, warn } from './check.js'
 
 const NAME = 'config-dir'
@@ -19,13 +20,13 @@ export async function configDirCheck(dir: string): Promise<Check> {
     return fail(NAME, `${dir} is not a directory`, hint)
   }
   if (!(await isWritable(dir))) {
-    const hint = `chmod u+rwx ${dir}, or set ATOAUTH_CONFIG_DIR to a directory you own.`
+    const hint = suggestCommand`chmod u+rwx ${dir}, or set ATOAUTH_CONFIG_DIR to a directory you own.`
     return fail(NAME, `${dir} is not writable by you`, hint)
   }
   // Windows has no such mode bits: its ACLs are out of scope here.
   if (process.platform === 'win32') return ok(NAME, `${dir} is writable`)
   const mode = (found.mode & 0o777).toString(8).padStart(3, '0')
-  const fix = `chmod 700 ${dir}`
+  const fix = suggestCommand`chmod 700 ${dir}`
   if (found.mode & 0o022) {
     return fail(NAME, `${dir} has mode ${mode}: other users can change the files in it`, fix)
   }
