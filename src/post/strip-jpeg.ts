@@ -2,9 +2,10 @@
 // byte, the entropy-coded scans are copied untouched (no re-encoding), what describes the
 // photo's making goes. (exif-be-gone scans raw bytes for markers; piexifjs is JPEG-only and
 // unmaintained: hence this walk.)
+import { startsWithAscii } from './ascii-label.js'
 import { DamagedImageError } from './damaged-image.js'
+import { StrippedOutput } from './stripped-output.js'
 
-const TEM = 0x01
 const SOI = 0xd8
 const EOI = 0xd9
 const SOS = 0xda
@@ -13,33 +14,78 @@ const APP1 = 0xe1
 const APP2 = 0xe2
 const APP14 = 0xee
 const APP15 = 0xef
-const COM = 0xfe
+const TEM = 0x01 // arithmetic coding's temporary private use: no length, nothing to decode
+
+/** JFIF's header: "JFIF\0", version (2), units (1), densities (2 + 2), then the thumbnail's
+ * width and height (1 + 1), which are written 0: the thumbnail after them goes. */
+const JFIF_HEADER = 14
+/** Adobe's: "Adobe", version (2), flags (2 + 2), colour transform (1). Decoding CMYK and YCCK
+ * needs the transform; anything after it goes. */
+const ADOBE_HEADER = 12
 
 const isRestart = (marker: number) => marker >= 0xd0 && marker <= 0xd7
 
 /**
- * Kept: JFIF (APP0; a JFXX APP0 holds a thumbnail and goes), an ICC profile (APP2; MPF and FPXR
- * go), Adobe (APP14: decoding CMYK and YCCK needs it) and every segment that is not APPn or COM.
- * Dropped: EXIF and XMP (APP1), APP3–APP13 (APP13 is Photoshop/IPTC), APP15, comments.
+ * The segments decoding needs, copied whole: SOF0–SOF15 (but C4, C8 and CC, which are DHT, JPG
+ * and DAC), DHT, DAC, DQT, DNL, DRI, DHP and EXP (hierarchical mode). Every other marker with a
+ * length goes: APPn but the three below, comments, JPGn (F0–FD), JPG (C8) and the reserved ones.
  */
-function keeps(marker: number, body: Uint8Array): boolean {
-  if (marker === COM) return false
-  if (marker < APP0 || marker > APP15) return true
-  if (marker === APP0) return startsWith(body, 'JFIF\0')
-  if (marker === APP2) return startsWith(body, 'ICC_PROFILE\0')
-  return marker === APP14
+function decodingNeeds(marker: number): boolean {
+  if (marker >= 0xc0 && marker <= 0xcf) return marker !== 0xc8 // SOFn, DHT (C4), DAC (CC)
+  return marker >= 0xdb && marker <= 0xdf // DQT, DNL, DRI, DHP, EXP (SOS is copied with its scan)
+}
+
+/**
+ * What an APPn segment keeps, as a whole segment, or undefined when it goes: JFIF's header
+ * without its thumbnail (APP0; a JFXX APP0 holds a thumbnail and goes), an ICC profile (APP2;
+ * MPF and FPXR go) and Adobe's header (APP14). EXIF and XMP (APP1), APP3–APP13 (APP13 is
+ * Photoshop/IPTC) and APP15 go.
+ */
+function keptApp(marker: number, segment: Uint8Array): Uint8Array | undefined {
+  const body = segment.subarray(4)
+  if (marker === APP0 && startsWithAscii(body, 'JFIF\0') && body.length >= JFIF_HEADER - 2) {
+    return Buffer.concat([
+      header(APP0, JFIF_HEADER),
+      body.subarray(0, JFIF_HEADER - 2),
+      Uint8Array.of(0, 0),
+    ])
+  }
+  if (marker === APP2 && startsWithAscii(body, 'ICC_PROFILE\0')) return segment
+  if (marker === APP14 && startsWithAscii(body, 'Adobe') && body.length >= ADOBE_HEADER) {
+    return Buffer.concat([header(APP14, ADOBE_HEADER), body.subarray(0, ADOBE_HEADER)])
+  }
+  return undefined
+}
+
+/** A segment's marker and length (which counts itself, 2 bytes, and not the marker). */
+function header(marker: number, bodyLength: number): Uint8Array {
+  const length = bodyLength + 2
+  return Uint8Array.of(0xff, marker, length >> 8, length & 0xff)
 }
 
 /**
  * `orientation` is the EXIF Orientation the original carried (image-size reads it): when it is
- * not 1 it comes back as the only EXIF tag, or phone photos would show sideways.
+ * not 1 it comes back as the only EXIF tag, or phone photos would show sideways. `maxBytes`:
+ * past it the walk stops (OutputTooLargeError).
  */
-export function stripJpeg(jpeg: Uint8Array, orientation: number | undefined): Uint8Array {
-  const kept: Uint8Array[] = [jpeg.subarray(0, 2)] // SOI: the caller matched FF D8
-  let exifAt = 1 // the EXIF APP1 goes right after SOI, or after a JFIF APP0 that follows it
-  let at = 2
+export function stripJpeg(
+  jpeg: Uint8Array,
+  orientation: number | undefined,
+  maxBytes?: number,
+): Uint8Array {
+  const kept = new StrippedOutput(jpeg.length, maxBytes)
+  kept.push(jpeg.subarray(0, 2)) // SOI: the caller matched FF D8
+  // The EXIF APP1 goes right after SOI, or after a JFIF APP0 that follows it.
+  let exif = orientation !== undefined && orientation >= 2 && orientation <= 8 ? orientation : 0
+  const keep = (bytes: Uint8Array, isJfif = false) => {
+    if (exif !== 0 && !isJfif) {
+      kept.push(orientationOnlyExif(exif))
+      exif = 0
+    }
+    kept.push(bytes)
+  }
   const ended = () => new DamagedImageError('it ends before its end-of-image marker')
-  for (;;) {
+  for (let at = 2; ; ) {
     if (at >= jpeg.length) throw ended()
     // Some cameras and editors leave stray bytes between segments (libjpeg only warns): skipped.
     if (jpeg[at] !== 0xff) {
@@ -48,12 +94,12 @@ export function stripJpeg(jpeg: Uint8Array, orientation: number | undefined): Ui
       at = next
     }
     let markerAt = at + 1
-    while (jpeg[markerAt] === 0xff) markerAt++ // fill bytes may precede a marker
+    while (jpeg[markerAt] === 0xff) markerAt++ // fill bytes may precede a marker; they go
     const marker = jpeg[markerAt]
     if (marker === undefined) throw ended()
     if (marker === EOI) break // and whatever follows (Samsung/MPF trailers) is left behind
-    if (marker === TEM || isRestart(marker)) {
-      kept.push(jpeg.subarray(at, markerAt + 1)) // markers without a length
+    if (isRestart(marker) || marker === TEM) {
+      if (marker !== TEM) keep(jpeg.subarray(markerAt - 1, markerAt + 1)) // no length
       at = markerAt + 1
       continue
     }
@@ -63,18 +109,20 @@ export function stripJpeg(jpeg: Uint8Array, orientation: number | undefined): Ui
     if (length < 2 || end > jpeg.length) {
       throw new DamagedImageError('a segment runs past the end of the file')
     }
-    const scanEnd = marker === SOS ? endOfScan(jpeg, end) : end
-    if (keeps(marker, jpeg.subarray(markerAt + 3, end))) {
-      if (marker === APP0 && kept.length === 1) exifAt = 2
-      kept.push(jpeg.subarray(at, scanEnd))
+    if (marker >= APP0 && marker <= APP15) {
+      const app = keptApp(marker, jpeg.subarray(markerAt - 1, end))
+      if (app !== undefined) keep(app, marker === APP0)
+    } else if (decodingNeeds(marker)) {
+      keep(jpeg.subarray(markerAt - 1, end))
     }
-    at = scanEnd
+    at = end
+    if (marker === SOS) {
+      at = endOfScan(jpeg, end)
+      keep(jpeg.subarray(markerAt - 1, at)) // its header and the scan after it
+    }
   }
-  kept.push(Uint8Array.of(0xff, EOI))
-  if (orientation !== undefined && orientation >= 2 && orientation <= 8) {
-    kept.splice(exifAt, 0, orientationOnlyExif(orientation))
-  }
-  return Buffer.concat(kept)
+  keep(Uint8Array.of(0xff, EOI))
+  return kept.result()
 }
 
 /** Where the entropy-coded data after an SOS header ends: at the first 0xFF that is not
@@ -103,8 +151,4 @@ function orientationOnlyExif(orientation: number): Uint8Array {
     0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, orientation, 0x00, 0x00,
     0x00, 0x00, 0x00, 0x00,
   )
-}
-
-function startsWith(bytes: Uint8Array, ascii: string): boolean {
-  return [...ascii].every((char, i) => bytes[i] === char.charCodeAt(0))
 }
