@@ -114,7 +114,9 @@ export function xrpcRequestError(
   cause?: unknown,
 ): AtoauthError {
   const { status, error, message } = response
-  const said = `${request} failed: ${status} ${error}${message ? `: ${message}` : ''}`
+  // The server's words on one line (a newline in them could pass for a line of atoauth's own);
+  // --json keeps them exact in xrpcError and xrpcMessage.
+  const said = oneLine(`${request} failed: ${status} ${error}${message ? `: ${message}` : ''}`)
   const refused = 'The session is still valid: the server refused this request for this account.'
   return new AtoauthError('xrpc_error', said, {
     exitCode: ExitCode.network,

@@ -5,7 +5,7 @@
 import { styleText } from 'node:util'
 import type { AtoauthError, ExitCodeValue } from './errors.js'
 import { formatDuration } from './session-lifetime.js'
-import { terminalText } from './terminal-text.js'
+import { terminalLine, terminalText } from './terminal-text.js'
 
 /**
  * A moment as people read it, the same in every command: local time with its UTC offset, so
@@ -59,8 +59,9 @@ export class Output {
     this.#streams.stderr.write(`${terminalText(message)}\n`)
   }
 
+  /** One line, whatever the server's words in it hold. */
   warn(message: string): void {
-    this.#streams.stderr.write(`${this.#style('yellow', 'warning:')} ${terminalText(message)}\n`)
+    this.#streams.stderr.write(`${this.#style('yellow', 'warning:')} ${terminalLine(message)}\n`)
   }
 
   /** A spinner on stderr, only when stderr is a terminal; otherwise silent. */
@@ -74,14 +75,14 @@ export class Output {
     // discardStdin would put the terminal in raw mode and listen with a
     // listener that never starts the stream: Ctrl-C would be swallowed.
     const spinner = ora({
-      text: terminalText(text),
+      text: terminalLine(text),
       stream: stderr,
       color: 'cyan',
       discardStdin: false,
     }).start()
     return {
       update: (t: string) => {
-        spinner.text = terminalText(t)
+        spinner.text = terminalLine(t)
       },
       stop: () => spinner.stop(),
     }
@@ -108,8 +109,9 @@ export class Output {
       this.#streams.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`)
       return
     }
-    this.#streams.stderr.write(`${this.#style('red', 'error:')} ${terminalText(err.message)}\n`)
-    if (err.hint) this.#streams.stderr.write(`${terminalText(err.hint)}\n`)
+    // The message and the hint are a line each: a server's line breaks cannot fake another.
+    this.#streams.stderr.write(`${this.#style('red', 'error:')} ${terminalLine(err.message)}\n`)
+    if (err.hint) this.#streams.stderr.write(`${terminalLine(err.hint)}\n`)
   }
 
   #style(format: 'red' | 'yellow', text: string): string {

@@ -1,13 +1,29 @@
 // Text for a terminal. Much of what atoauth prints comes from servers (handles, scopes, XRPC
 // errors); a hostile one could send escape sequences that clear the screen, retitle the window,
-// forge a hyperlink (OSC 8) or overwrite a line (\r). JSON.stringify escapes them already.
+// forge a hyperlink (OSC 8) or overwrite a line (\r), bidi controls that show a line's words in
+// another order (U+202E: "error: …" reads as something else), or line breaks that make its words
+// look like atoauth's own next line. JSON.stringify escapes the control characters already.
 import { stripVTControlCharacters } from 'node:util'
 
 // Every C0 and C1 control character but the tab and the newline that text needs.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
 
-/** `text` without escape sequences (Node's own parser) and without control characters. */
+// Unicode's format characters (Cf): bidi embeddings, overrides, isolates and marks, zero-width
+// spaces, the BOM, invisible tags (which can carry hidden ASCII). They move or hide text and show
+// nothing themselves. Kept: ZWNJ and ZWJ (U+200C, U+200D), which only choose how neighbouring
+// letters join: Persian and Indic spelling needs them, and so do emoji (👩‍💻).
+const FORMAT = /[\p{Cf}--[\u200c\u200d]]/gv
+
+// Whatever a terminal or a person may take for the end of a line, CR LF counted once.
+const LINE_BREAK = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/g
+
+/** `text` without escape sequences (Node's own parser), control or format characters. */
 export function terminalText(text: string): string {
-  return stripVTControlCharacters(text).replace(CONTROL, '')
+  return stripVTControlCharacters(text).replace(CONTROL, '').replace(FORMAT, '')
+}
+
+/** terminalText on one line: each line break a space (an error's message, a hint, a warning). */
+export function terminalLine(text: string): string {
+  return terminalText(text.replace(LINE_BREAK, ' '))
 }
