@@ -51,7 +51,9 @@ describe('key=value fields', () => {
 
 describe('the known XRPC methods', () => {
   it('the committed table is what @atproto/api ships (node scripts/lexicon-methods.ts)', async () => {
-    expect(await readFile(LEXICON_METHODS_PATH, 'utf8')).toBe(await generateLexiconMethods())
+    // A Windows checkout may have turned the committed file's LF into CRLF (core.autocrlf).
+    const committed = (await readFile(LEXICON_METHODS_PATH, 'utf8')).replaceAll('\r\n', '\n')
+    expect(committed).toBe(await generateLexiconMethods())
   })
 
   it('knows queries, procedures and non-JSON inputs', () => {
