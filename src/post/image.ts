@@ -12,6 +12,7 @@ import { WEBP } from 'image-size/types/webp'
 import { AtoauthError, ExitCode } from '../errors.js'
 import { DamagedImageError } from './damaged-image.js'
 import { type ImageMimeType, stripMetadata } from './strip-metadata.js'
+import { OutputTooLargeError } from './stripped-output.js'
 
 export const MAX_IMAGE_BYTES = 1_000_000 // app.bsky.embed.images' blob maxSize
 /** A file larger than this is refused unread: removing metadata never saves 63 MiB. */
@@ -44,12 +45,15 @@ export async function prepareImage(file: string, alt: string | undefined): Promi
   try {
     size = format.reader.calculate(original)
     if (!(size.width >= 1 && size.height >= 1)) throw new DamagedImageError('it has no size')
-    bytes = stripMetadata(original, format.mimeType, size.orientation)
+    // Past the limit the walk stops: a file cut into millions of tiny parts costs no more memory.
+    bytes = stripMetadata(original, format.mimeType, size.orientation, MAX_IMAGE_BYTES)
   } catch (error) {
+    if (error instanceof OutputTooLargeError) {
+      throw tooLarge(file, original.length, ', over the limit even without its metadata')
+    }
     // image-size throws TypeError or, reading past the end, RangeError; the strippers DamagedImageError.
     throw damagedImage(file, format, error instanceof Error ? error.message : String(error))
   }
-  if (bytes.length > MAX_IMAGE_BYTES) throw tooLarge(file, bytes.length, ' after removing metadata')
   // EXIF orientations 5–8 turn the picture a quarter: it is shown with width and height swapped.
   const turned = format.mimeType === 'image/jpeg' && (size.orientation ?? 1) >= 5
   const [width, height] = turned ? [size.height, size.width] : [size.width, size.height]

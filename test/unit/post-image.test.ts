@@ -91,6 +91,32 @@ describe('prepareImage', () => {
     ])
   })
 
+  it('uploads a GIF without the comment and XMP an editor left in it', async () => {
+    const gif = await prepareImage(fixture('comment-xmp.gif'), undefined)
+    expect(gif.mimeType).toBe('image/gif')
+    expect(Buffer.from(gif.bytes).includes('ATOAUTH-SECRET')).toBe(false)
+    expect(Buffer.from(gif.bytes)).toEqual(await readFile(fixture('small.gif')))
+  })
+
+  it('refuses a GIF or WebP cut inside a block as a damaged image', async () => {
+    const dir = await scratch()
+    const gif = await readFile(fixture('comment-xmp.gif'))
+    await writeFile(join(dir, 'cut.gif'), gif.subarray(0, 200)) // inside the XMP extension
+    const cutGif = await failure(join(dir, 'cut.gif'))
+    expect([cutGif.code, cutGif.message]).toEqual([
+      'image_unsupported',
+      `${join(dir, 'cut.gif')} is a damaged GIF image: it ends inside a block.`,
+    ])
+    const webp = Buffer.from(await readFile(fixture('exif-xmp.webp')))
+    webp.writeUInt32LE(0xffff, 16) // the VP8X chunk's size runs past the RIFF data
+    await writeFile(join(dir, 'long-chunk.webp'), webp)
+    const badWebp = await failure(join(dir, 'long-chunk.webp'))
+    expect([badWebp.code, badWebp.message]).toEqual([
+      'image_unsupported',
+      `${join(dir, 'long-chunk.webp')} is a damaged WebP image: a chunk runs past the end of the RIFF data.`,
+    ])
+  })
+
   it('refuses an image over 1,000,000 bytes after its metadata is removed', async () => {
     const dir = await scratch()
     const big = noisePng(580, 580)
@@ -98,9 +124,10 @@ describe('prepareImage', () => {
     await writeFile(join(dir, 'big.png'), big)
     const error = await failure(join(dir, 'big.png'))
     expect(error.code).toBe('image_too_large')
+    // The walk stops at the limit, so the size named is the file's.
     expect(error.message).toBe(
-      `${join(dir, 'big.png')} is ${big.length.toLocaleString('en-US')} bytes after removing ` +
-        'metadata; the limit is 1,000,000 bytes.',
+      `${join(dir, 'big.png')} is ${big.length.toLocaleString('en-US')} bytes, over the limit ` +
+        'even without its metadata; the limit is 1,000,000 bytes.',
     )
     expect(error.hint).toMatch(/smaller/)
     expect(error.details).toEqual({
