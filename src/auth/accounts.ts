@@ -129,13 +129,15 @@ export class Accounts {
     })
   }
 
-  /** The handle changed since login: keeps `accounts` and --account <handle> right. */
-  renamed(did: string, handle: string): Promise<void> {
+  /**
+   * The handle changed since login, and was verified to be the account's: keeps `accounts` and
+   * --account <handle> right. Returns the DIDs of other records that held the handle (now stale).
+   */
+  renamed(did: string, handle: string): Promise<string[]> {
     return this.#update((index) => {
       const record = index.accounts.find((a) => a.did === did)
-      if (record && record.handle !== handle) {
-        index.upsert({ ...record, handle }, { makeDefault: false })
-      }
+      if (!record || record.handle === handle) return []
+      return index.upsert({ ...record, handle }, { makeDefault: false }).map((a) => a.did)
     })
   }
 

@@ -2,7 +2,7 @@
 // store holds the session), in <config dir>/accounts.json, replaced atomically on every change.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { AtoauthError, NotLoggedInError } from '../errors.js'
+import { AtoauthError, NotLoggedInError, UsageError } from '../errors.js'
 import type { StoreKind } from '../settings.js'
 import { writeFileAtomically } from './atomic-write.js'
 import { createFileLock } from './file-lock.js'
@@ -81,9 +81,18 @@ export class AccountIndex {
 
   /** The account named by handle or DID, or the default one. */
   resolve(handleOrDid: string | undefined): AccountRecord {
-    const record = this.accounts.find((a) =>
+    const found = this.accounts.filter((a) =>
       handleOrDid === undefined ? a.did === this.defaultDid : isAccount(a, handleOrDid),
     )
+    // Only an index written before upsert() kept handles apart can hold two: guessing which
+    // one is meant could act on the wrong account.
+    if (found.length > 1 && handleOrDid !== undefined) {
+      throw new UsageError(
+        `The handle ${handleOrDid} is recorded for more than one account (${found.map((a) => a.did).join(', ')}).`,
+        'Name the account by its DID; atoauth whoami --account <did> records its current handle.',
+      )
+    }
+    const [record] = found
     if (record) return record
     throw handleOrDid === undefined
       ? new NotLoggedInError()
@@ -93,11 +102,24 @@ export class AccountIndex {
         )
   }
 
-  upsert(record: AccountRecord, options: { makeDefault: boolean }): void {
+  /**
+   * Adds or replaces the account's record. Its handle has just been verified (by a login's
+   * identity resolution, or whoami's check of a rename) and a handle names one DID, so another
+   * record still holding it (case aside) is stale: that one is left under its DID, as a login
+   * records an account without a valid handle, until its own new handle is seen. Two records
+   * never share a handle, so `--account <handle>` can only mean the verified one. Returns the
+   * records so displaced.
+   */
+  upsert(record: AccountRecord, options: { makeDefault: boolean }): AccountRecord[] {
+    const displaced = this.accounts.filter(
+      (a) => a.did !== record.did && a.handle.toLowerCase() === record.handle.toLowerCase(),
+    )
+    for (const stale of displaced) stale.handle = stale.did
     const at = this.accounts.findIndex((a) => a.did === record.did)
     if (at === -1) this.accounts.push(record)
     else this.accounts[at] = record
     if (options.makeDefault || !this.defaultDid) this.defaultDid = record.did
+    return displaced
   }
 
   /** Records that the account's session has ended; a new login (upsert) clears it. */

@@ -109,8 +109,9 @@ export class FakeAccounts implements Pick<Accounts, keyof Accounts> {
     this.defaultDid = account.did
     return this.records.find((r) => r.did === account.did) as AccountRecord
   }
-  async renamed(did: string, handle: string) {
+  async renamed(did: string, handle: string): Promise<string[]> {
     this.changes.push(`renamed ${did} ${handle}`)
+    return []
   }
 }
 
