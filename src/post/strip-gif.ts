@@ -78,13 +78,13 @@ function isLooping(gif: Uint8Array, subBlocksAt: number): boolean {
 /** The extension's introducer, label and identifier, its loop-count sub-block and a terminator:
  * any other sub-block (buffering hints, or data someone hid there) goes. */
 function keepLoopCount(gif: Uint8Array, at: number, end: number, kept: StrippedOutput): void {
-  const loopSubBlocks: Uint8Array[] = []
   for (let sub = at + 14; sub < end - 1; sub += 1 + (gif[sub] ?? 0)) {
-    if (gif[sub] === 3 && gif[sub + 1] === LOOP_SUB_BLOCK_ID)
-      loopSubBlocks.push(gif.subarray(sub, sub + 4))
+    if (gif[sub] === 3 && gif[sub + 1] === LOOP_SUB_BLOCK_ID) {
+      kept.push(gif.subarray(at, at + 14))
+      kept.push(gif.subarray(sub, sub + 4))
+      kept.push(Uint8Array.of(0))
+      return
+    }
   }
-  if (loopSubBlocks.length === 0) return // an extension that says nothing about looping
-  kept.push(gif.subarray(at, at + 14))
-  kept.push(loopSubBlocks[0] as Uint8Array)
-  kept.push(Uint8Array.of(0))
+  // An extension that says nothing about looping goes whole.
 }
