@@ -13,7 +13,7 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
 // spaces, the BOM, invisible tags (which can carry hidden ASCII). They move or hide text and show
 // nothing themselves. Kept: ZWNJ and ZWJ (U+200C, U+200D), which only choose how neighbouring
 // letters join: Persian and Indic spelling needs them, and so do emoji (👩‍💻).
-const FORMAT = /[\p{Cf}--[\u200c\u200d]]/gv
+const FORMAT = /(?![\u200c\u200d])\p{Cf}/gu
 
 // Whatever a terminal or a person may take for the end of a line, CR LF counted once.
 const LINE_BREAK = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/g
