@@ -10,7 +10,12 @@ export const ExitCode = {
   authRequired: 3,
   network: 4,
   storageUnavailable: 5,
+  /** SIGHUP: the terminal went away. */
+  hangup: 129,
+  /** Ctrl-C (SIGINT). */
   cancelled: 130,
+  /** SIGTERM: a service manager or CI runner stopped atoauth. */
+  terminated: 143,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -78,8 +83,9 @@ export class StorageUnavailableError extends AtoauthError {
 }
 
 export class CancelledError extends AtoauthError {
-  constructor(message = 'Cancelled.') {
-    super('cancelled', message, { exitCode: ExitCode.cancelled })
+  /** `exitCode`: the signal's (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP). */
+  constructor(message = 'Cancelled.', exitCode: ExitCodeValue = ExitCode.cancelled) {
+    super('cancelled', message, { exitCode })
   }
 }
 
