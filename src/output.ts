@@ -39,7 +39,7 @@ export type CommandResult = {
 }
 
 export type Streams = {
-  stdout: NodeJS.WritableStream
+  stdout: NodeJS.WritableStream & { isTTY?: boolean }
   stderr: NodeJS.WritableStream & { isTTY?: boolean }
 }
 
@@ -52,6 +52,11 @@ export class Output {
     this.json = options.json
     this.#color = options.color
     this.#streams = options.streams ?? { stdout: process.stdout, stderr: process.stderr }
+  }
+
+  /** Whether stdout is a terminal: a server's bytes must not drive it (see api). */
+  get stdoutIsTerminal(): boolean {
+    return this.#streams.stdout.isTTY === true
   }
 
   /** A message for the person at the terminal. */

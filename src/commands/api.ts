@@ -2,12 +2,16 @@
 // through the OAuth session, which signs it with DPoP and refreshes the
 // tokens when due. The scripting primitive, like `gh api`: prints the
 // response JSON; a non-2xx answer is an error carrying the XRPC error.
+// Other answers are bytes: written as they are to a pipe or --output, but
+// never to a terminal, where a server's bytes could drive it (escape
+// sequences, OSC 52 clipboard writes): there text is shown without its
+// control characters and anything else is refused, as curl does.
 import { readFile } from 'node:fs/promises'
 import { buffer } from 'node:stream/consumers'
 import { Command, Option } from 'commander'
 import type { XrpcRequest } from '../auth/session.js'
 import type { Context } from '../context.js'
-import { describeCause, UsageError } from '../errors.js'
+import { AtoauthError, describeCause, ExitCode, UsageError } from '../errors.js'
 import type { CommandResult } from '../output.js'
 import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
@@ -19,6 +23,8 @@ export type ApiOptions = {
   input: string | undefined
   contentType: string | undefined
   proxy: string | undefined
+  /** A file for the answer's bytes, or - for stdout whatever it is. */
+  output?: string | undefined
 }
 
 export function apiCommand(run: Runner): Command {
@@ -46,34 +52,89 @@ export function apiCommand(run: Runner): Command {
       '--proxy <did#service>',
       'ask the PDS to forward the call to this service (atproto-proxy header)',
     )
+    .option(
+      '-o, --output <file>',
+      "write the answer's bytes as they are to a file (- for stdout, even a terminal)",
+    )
   return withExamples(api, [
     "atoauth api com.atproto.repo.listRecords repo=alice.bsky.social collection=app.bsky.feed.post limit:=5 | jq -r '.records[].value.text'",
-    'atoauth api app.bsky.actor.getProfile actor=bob.bsky.social',
     'atoauth api com.atproto.repo.createRecord --input record.json',
     'atoauth api com.atproto.repo.deleteRecord repo=alice.bsky.social collection=app.bsky.feed.post rkey=3lbxbq5ttlc2d',
+    'atoauth api com.atproto.sync.getBlob did=did:plc:abc123 cid=bafkrei… -o picture.jpg',
   ]).action((nsid: string, fields: string[], flags, command: Command) =>
     run(command, (ctx) => runApi({ nsid, fields, ...flags }, ctx)),
   )
 }
 
 export async function runApi(options: ApiOptions, ctx: Context): Promise<CommandResult> {
+  const { output } = options
+  if (output === '-' && ctx.out.json) {
+    throw new UsageError('--output - and --json both want stdout.', 'Leave out one of them.')
+  }
+  // Checked before the request: a procedure's answer is not lost to a typo in the path.
+  const saving = output === undefined || output === '-' ? undefined : await answerFile(output)
   const request = await buildRequest(options, ctx)
   const resolved = await ctx.accounts.resolve()
   const answer = await (await ctx.xrpc(resolved))(request)
   const { jsonOf, xrpcFailure } = await import('../auth/session.js')
   if (!answer.ok) throw xrpcFailure(options.nsid, answer)
   const { bytes } = answer
-  if (bytes.length === 0) return { data: {}, text: [] }
   const contentType = answer.contentType ?? 'application/octet-stream'
+  if (saving) {
+    await saving.save(bytes)
+    const data = { output: saving.path, contentType, size: bytes.length }
+    return { data, text: [`Wrote ${bytes.length} bytes (${contentType}) to ${saving.path}`] }
+  }
+  if (bytes.length === 0) return { data: {}, text: [] }
+  if (output === '-') return { data: {}, text: [], raw: bytes }
   const data = /^application\/(.+\+)?json\b/i.test(contentType) ? jsonOf(bytes) : undefined
   if (data !== undefined) {
     return { data: data as Record<string, unknown>, text: [JSON.stringify(data, null, 2)] }
   }
   // Bytes (a CAR file, a blob) are the data as they are; --json still gets
   // one JSON document, carrying them in base64.
-  if (!ctx.out.json) return { data: {}, text: [], raw: bytes }
-  const base64 = Buffer.from(bytes).toString('base64')
-  return { data: { encoding: contentType, base64 }, text: [] }
+  if (ctx.out.json) {
+    const base64 = Buffer.from(bytes).toString('base64')
+    return { data: { encoding: contentType, base64 }, text: [] }
+  }
+  if (!ctx.out.stdoutIsTerminal) return { data: {}, text: [], raw: bytes }
+  // Output shows text lines without control characters or escape sequences.
+  if (isText(contentType)) return { data: {}, text: [answerText(bytes)] }
+  throw binaryToTerminal(options.nsid, contentType, bytes.length)
+}
+
+/** Types a terminal can show once their control characters are gone: text, JSON, XML. */
+function isText(contentType: string): boolean {
+  return /^(text\/|application\/([\w.-]+\+)?(json|xml)\b)/i.test(contentType)
+}
+
+/** The answer as text, without the line break that ends it (Output ends the line). */
+function answerText(bytes: Uint8Array): string {
+  return Buffer.from(bytes)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
+}
+
+/**
+ * Exit 2, as a usage error: the call was made, but only the command line can fix this (a pipe
+ * or --output), and a script, whose stdout is no terminal, never meets it.
+ */
+function binaryToTerminal(nsid: string, contentType: string, size: number): AtoauthError {
+  const answered = `${nsid} answered ${size} bytes of ${contentType}`
+  return new AtoauthError(
+    'binary_to_terminal',
+    `${answered}, which are not written to a terminal: a server's bytes could drive it.`,
+    {
+      hint: 'Write them to a file with --output <file>, or pipe them (| xxd, > file); --output - writes them here anyway.',
+      exitCode: ExitCode.usage,
+      details: { contentType, size },
+    },
+  )
+}
+
+async function answerFile(output: string) {
+  const { AnswerFile } = await import('../xrpc/answer-file.js')
+  return AnswerFile.check(output)
 }
 
 async function buildRequest(options: ApiOptions, ctx: Context): Promise<XrpcRequest> {
