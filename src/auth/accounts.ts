@@ -11,7 +11,7 @@ import {
   type AccountRecord,
   isAccount,
 } from '../store/account-index.js'
-import { openSecretStore, type SecretStore } from '../store/secret-store.js'
+import { openSecretStore, type SecretStore, withWriteNotice } from '../store/secret-store.js'
 import { SecretSessionStore } from '../store/session-store.js'
 
 /** Where a command's session lives: reported by whoami and accounts. */
@@ -41,6 +41,8 @@ export type ListedAccount = Pick<AccountRecord, 'did' | 'handle' | 'pds' | 'logi
 export class Accounts {
   readonly #settings: Settings
   readonly #warn: (message: string) => void
+  /** Whether this process said that it wrote a session in plaintext: once is enough. */
+  #saidPlaintext = false
 
   constructor(settings: Settings, warn: (message: string) => void) {
     this.#settings = settings
@@ -90,13 +92,21 @@ export class Accounts {
     }))
   }
 
-  /** A secret store, with a warning on stderr whenever it is the plaintext one. */
+  /**
+   * A secret store. Writing a session to the plaintext one (a login, a refresh) says so on
+   * stderr, once a process; reading it does not: a warning on every command is one people learn
+   * to skip. `status` and `doctor` name the plaintext sessions too.
+   */
   async openStore(kind: StoreKind): Promise<SecretStore> {
     const store = await openSecretStore(kind, this.#settings, { notice: this.#warn })
-    if (store.kind === 'file') {
-      this.#warn(`using insecure plaintext session storage in ${store.location}`)
-    }
-    return store
+    if (store.kind !== 'file') return store
+    return withWriteNotice(store, () => {
+      if (this.#saidPlaintext) return
+      this.#saidPlaintext = true
+      this.#warn(
+        `using insecure plaintext session storage: the session was written to ${store.location}`,
+      )
+    })
   }
 
   async sessionStore(kind: StoreKind): Promise<NodeSavedSessionStore> {

@@ -33,6 +33,15 @@ export async function runStatus(ctx: Context): Promise<CommandResult> {
     ctx.out.info('No account is logged in. Log in with: atoauth login <handle>')
   }
   for (const a of accounts) {
+    if (a.store === 'file') {
+      // Said here and when such a session is written, not by every command that reads it.
+      const { FileSecretStore } = await import('../store/secret-store.js')
+      const { location } = new FileSecretStore(ctx.settings.configDir)
+      ctx.out.warn(
+        `the session of ${a.handle} is kept in plaintext in ${location} (insecure storage); to keep it ` +
+          `in the OS keychain, log in again without --insecure-storage and with ATOAUTH_STORE unset: atoauth login ${a.handle}`,
+      )
+    }
     if (a.state === 'ending_soon') {
       ctx.out.warn(
         `the session of ${a.handle} ends in ${formatDuration(a.remainingMs)} (${localTime(new Date(a.endsAt))}): ` +

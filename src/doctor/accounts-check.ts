@@ -40,7 +40,13 @@ export async function accountsCheck(
     index.accounts.map(async ({ store: kind, ...record }): Promise<AccountToCheck> => {
       const store = await openSecretStore(kind, settings)
       const sessions = new SecretSessionStore(store)
-      return { ...record, location: store.location, sessions, warnings: [] }
+      const warnings =
+        store.kind === 'file'
+          ? [
+              'kept in plaintext (insecure storage): log in again without --insecure-storage to keep it in the OS keychain',
+            ]
+          : []
+      return { ...record, location: store.location, sessions, warnings }
     }),
   )
   if (accounts.length === 0) return { check: ok(NAME, 'no account is logged in yet'), accounts }

@@ -29,6 +29,21 @@ export async function openSecretStore(
   return new KeychainSecretStore(new NativeKeyring(keyring))
 }
 
+/** `store`, calling `written` after each set(); the probe's own test entry is not a session. */
+export function withWriteNotice(store: SecretStore, written: () => void): SecretStore {
+  return {
+    kind: store.kind,
+    location: store.location,
+    get: (account) => store.get(account),
+    set: async (account, value) => {
+      await store.set(account, value)
+      written()
+    },
+    delete: (account) => store.delete(account),
+    probe: () => store.probe(),
+  }
+}
+
 export class FileSecretStore implements SecretStore {
   readonly kind = 'file'
   readonly location: string
