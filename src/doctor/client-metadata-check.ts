@@ -38,7 +38,7 @@ export async function clientMetadataCheck(
   const publish = suggestCommand`Publish the output of: atoauth client-metadata --client-id ${clientId}`
   if (!answer) {
     const hint =
-      'Check your network connection, and that the document is published at that URL (README: "Hosting your own client metadata").'
+      'Check your network connection, and that the document is published at that URL (client-metadata/README.md: "Publishing your own").'
     return fail(NAME, `cannot fetch ${clientId}: ${describeCause(fetched.error)}`, hint)
   }
   const { status, headers, body } = answer
