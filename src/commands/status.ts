@@ -39,7 +39,7 @@ export async function runStatus(ctx: Context): Promise<CommandResult> {
       const { location } = new FileSecretStore(ctx.settings.configDir)
       ctx.out.warn(
         `the session of ${a.handle} is kept in plaintext in ${location} (insecure storage); to keep it ` +
-          `in the OS keychain, log in again without --insecure-storage and with ATOAUTH_STORE unset: atoauth login ${a.handle}`,
+          suggestCommand`in the OS keychain, log in again without --insecure-storage and with ATOAUTH_STORE unset: atoauth login ${accountWord(a.handle)}`,
       )
     }
     if (a.state === 'ending_soon') {

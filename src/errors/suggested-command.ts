@@ -6,10 +6,17 @@
 // that is not what it claims to be (a "handle" that is no handle) is left out: the line shows its
 // placeholder, for the person to fill in.
 //
-// Loaded with errors.ts at every start: @atproto/syntax's handle and DID checks are two small
-// files without imports (about 0.1 ms); the scope check, which needs the scope library, is the
-// caller's (scope-check.ts).
-import { isValidDid, isValidHandle } from '@atproto/syntax'
+// Loaded with errors.ts at every start, so the handle and DID checks are the atproto specs' own
+// regular expressions (atproto.com/specs/handle, /specs/did) rather than @atproto/syntax: its
+// bundled chunk (25 kB with its date validator) would add about 2 ms to every command, --help
+// and a warm whoami included. A unit test holds them to @atproto/syntax's verdicts. The scope
+// check, which needs the scope library, is the caller's (scope-check.ts).
+
+/** atproto.com/specs/handle: dot-separated DNS labels, the last starting with a letter; ≤ 253. */
+const HANDLE =
+  /^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/
+/** atproto.com/specs/did: did:<lower-case method>:<identifier>, at most 2 KB. */
+const DID = /^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$/
 
 /** A value whose word is settled (checked, or its placeholder): it goes into the line as it is. */
 export class CommandWord {
@@ -35,8 +42,8 @@ export function wordOr(placeholder: string, value: string, valid: boolean): Comm
 /** A handle or a DID, or `placeholder` when it is neither (shell syntax is neither). */
 export function accountWord(handleOrDid: string, placeholder = '<handle>'): CommandWord {
   const valid = handleOrDid.startsWith('did:')
-    ? isValidDid(handleOrDid)
-    : isValidHandle(handleOrDid)
+    ? handleOrDid.length <= 2048 && DID.test(handleOrDid)
+    : handleOrDid.length <= 253 && HANDLE.test(handleOrDid)
   return wordOr(placeholder, handleOrDid, valid)
 }
 

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { isValidDid, isValidHandle } from '@atproto/syntax'
 import { parse } from 'shell-quote'
 import { describe, expect, it } from 'vitest'
 import { missingScopeOf, scopeMissingError } from '../../src/auth/scope-check.ts'
@@ -128,6 +129,46 @@ describe('scope_missing from a hostile 403', () => {
   })
 })
 
+describe('which handles and DIDs a line may name', () => {
+  // The specs' regular expressions, without loading @atproto/syntax at start-up: same verdicts.
+  const SAMPLES = [
+    'alice.bsky.social',
+    'alice.test',
+    'xn--ls8h.test',
+    'a.b.c.d.example',
+    `${'a'.repeat(63)}.test`,
+    `${'a'.repeat(64)}.test`,
+    `${'a.'.repeat(126)}test`,
+    'alice',
+    'alice.bsky.social.',
+    '.alice.test',
+    '-alice.test',
+    'alice-.test',
+    'alice.123',
+    'alice.t3st',
+    'al_ice.test',
+    'alice .test',
+    'alicé.test',
+    HOSTILE_HANDLE,
+    'did:plc:z72i7hdynmk6r22z27h6tvur',
+    'did:web:example.com',
+    'did:web:localhost%3A2583',
+    'did:method:val:two',
+    'did:plc:abc:',
+    'did:PLC:abc',
+    'did:plc:',
+    'did:plc:a b',
+    "did:plc:a'b",
+    `did:plc:${'a'.repeat(2040)}`,
+    `did:plc:${'a'.repeat(2041)}`,
+  ]
+
+  it.each(SAMPLES)('%s: as @atproto/syntax judges it', (value) => {
+    const valid = value.startsWith('did:') ? isValidDid(value) : isValidHandle(value)
+    expect(accountWord(value).word).toBe(valid ? value : '<handle>')
+  })
+})
+
 describe('log in again', () => {
   it('names a handle or a DID as it is, and leaves out anything else', () => {
     expect(new SessionEndedError('alice.test', 'revoked').hint).toBe(
@@ -191,9 +232,10 @@ describe('every suggested command line in src/', () => {
   // Not yet converted (their files are being changed elsewhere); their raw template is checked
   // below so that this list shrinks as soon as one is converted.
   const PENDING = new Map([
-    ['src/store/session-store.ts', /`[^`]*atoauth login \$\{did\}`/],
-    ['src/store/account-index.ts', /`[^`]*atoauth login \$\{handleOrDid\}`/],
-    ['src/store/exported-session-store.ts', /`[^`]*chmod 600 \$\{path\}`/],
+    ['src/store/session-store.ts', /`[^`]*atoauth login \$\{did\}/],
+    ['src/store/account-index.ts', /`[^`]*atoauth login \$\{handleOrDid\}/],
+    ['src/store/exported-session-store.ts', /`[^`]*chmod 600 \$\{path\}/],
+    ['src/commands/whoami.ts', /`[^`]*atoauth whoami --account \$\{did\}/],
   ])
 
   const sources = readdirSync('src', { recursive: true, encoding: 'utf8' })
