@@ -19,9 +19,9 @@ import { switchCommand } from './commands/switch.js'
 import { versionCommand } from './commands/version.js'
 import { whoamiCommand } from './commands/whoami.js'
 import type { Context } from './context.js'
-import { AtoauthError, CancelledError, ExitCode, toAtoauthError } from './errors.js'
+import { AtoauthError, ExitCode, toAtoauthError } from './errors.js'
+import { handleInterrupts } from './interrupts.js'
 import { Output } from './output.js'
-import { exitNow } from './process-exit.js'
 import { type GlobalFlags, resolveSettings } from './settings.js'
 import { VERSION } from './version.js'
 
@@ -83,13 +83,12 @@ async function explain(err: unknown, actingFor?: { handle: string }): Promise<At
 export async function main(argv: string[] = process.argv): Promise<number> {
   const jsonRequested = argv.includes('--json')
   const cancel = new AbortController()
-  const onSigint = () => {
-    if (cancel.signal.aborted) exitNow(ExitCode.cancelled)
-    cancel.abort(new CancelledError())
-    // Commands that are not waiting on the signal get a moment to clean up.
-    setTimeout(() => exitNow(ExitCode.cancelled), 2_000).unref()
-  }
-  process.on('SIGINT', onSigint)
+  // Ctrl-C, SIGTERM and SIGHUP cancel the command, except while a token answer is being kept.
+  const stopHandling = handleInterrupts({
+    cancel,
+    atTerminal: Boolean(process.stdin.isTTY || process.stderr.isTTY),
+    say: (line) => process.stderr.write(`${line}\n`),
+  })
 
   let exitCode: number = ExitCode.ok
   let output = new Output({ json: jsonRequested, color: process.env.NO_COLOR === undefined })
@@ -135,7 +134,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     }
     return ExitCode.usage
   } finally {
-    process.off('SIGINT', onSigint)
+    stopHandling()
   }
   return exitCode
 }

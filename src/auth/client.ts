@@ -8,10 +8,11 @@ import type {
 } from '@atproto/oauth-client-node'
 import type { OAuthClientMetadataInput } from '@atproto/oauth-types'
 import type { Context } from '../context.js'
+import { keepingTokenAnswer } from '../interrupts.js'
 import type { Settings } from '../settings.js'
 import type { AccountIdentity } from '../store/account-index.js'
 import { createFileLock } from '../store/file-lock.js'
-import { USER_AGENT } from '../version.js'
+import { libraryFetch } from './library-fetch.js'
 
 export type OAuthClientOptions = {
   clientMetadata: OAuthClientMetadataInput
@@ -20,8 +21,8 @@ export type OAuthClientOptions = {
   stateStore?: MemoryStore<unknown>
   /** Told when the library drops a stored session (refresh refused, revoked, invalid). */
   onSessionDeleted?: (did: string, cause: unknown) => void | Promise<void>
-  /** The fetch for every request the client makes (default: the global one). */
-  fetch?: Fetch
+  /** What sends every request the client makes, within library-fetch.ts's bounds (default: fetch). */
+  fetch?: typeof globalThis.fetch
   /** Told when the library waits for another process's refresh. */
   notice?: (message: string) => void
 }
@@ -41,6 +42,7 @@ export async function createOAuthClient(
     import('../store/disk-cache.js'),
   ])
   const dir = settings.cacheDir
+  const lock = createFileLock(settings.configDir, { notice: options.notice })
   return new NodeOAuthClient({
     clientMetadata: options.clientMetadata,
     sessionStore: options.sessionStore,
@@ -48,7 +50,9 @@ export async function createOAuthClient(
     // long as the `login` process that created it, so it never leaves memory.
     stateStore: (options.stateStore ?? new MemoryStore()) as NodeOAuthClientOptions['stateStore'],
     ...(options.onSessionDeleted ? { onSessionDeleted: options.onSessionDeleted } : {}),
-    requestLock: createFileLock(settings.configDir, { notice: options.notice }),
+    // A refresh (its token request, the storing of its answer, the lock's release) is finished
+    // whatever signal comes: a spent refresh token left unstored would cost the session.
+    requestLock: (name, fn) => keepingTokenAnswer('refresh', () => lock(name, fn)),
     // Kept between runs, so that a warm command makes only the request it needs.
     dpopNonceCache: openOAuthCache<CachedValue<'dpopNonceCache'>>(dir, 'dpopNonces'),
     authorizationServerMetadataCache: openOAuthCache<
@@ -59,7 +63,7 @@ export async function createOAuthClient(
       'protectedResources',
     ),
     allowHttp: settings.allowHttp,
-    fetch: withUserAgent(options.fetch ?? globalThis.fetch),
+    fetch: libraryFetch(options.fetch),
     ...(settings.plcDirectoryUrl ? { plcDirectoryUrl: settings.plcDirectoryUrl } : {}),
     ...(settings.handleResolverUrl ? { handleResolver: settings.handleResolverUrl } : {}),
   })
@@ -93,19 +97,6 @@ export async function revokeSession(
   } catch (err) {
     await store.del(account.did)
     throw err
-  }
-}
-
-type Fetch = typeof globalThis.fetch
-
-/** Every request the client makes says it comes from atoauth. */
-function withUserAgent(fetch: Fetch): Fetch {
-  return (input, init) => {
-    const headers = new Headers(
-      init?.headers ?? (input instanceof Request ? input.headers : undefined),
-    )
-    if (!headers.has('user-agent')) headers.set('user-agent', USER_AGENT)
-    return fetch(input, { ...init, headers })
   }
 }
 

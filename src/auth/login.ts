@@ -11,6 +11,7 @@ import type {
 import type { Context } from '../context.js'
 import { startDeadline } from '../deadline.js'
 import { AtoauthError, CancelledError, sessionNotKept } from '../errors.js'
+import { keepingTokenAnswer } from '../interrupts.js'
 import type { AccountIdentity } from '../store/account-index.js'
 import type { CallbackOutcome, LoopbackListener } from './listener.js'
 import type { LoginOptions } from './login-options.js'
@@ -62,7 +63,11 @@ export async function signIn(
       client.authorize(identifier, { scope: options.scope, redirect_uri: redirectUri, signal }),
     )
     ctx.out.info(`Open this URL in a browser to sign in:\n\n  ${url.href}\n`)
-    const handler = async (params: URLSearchParams) => {
+    // From the code exchange until the session is kept, a signal waits (interrupts.ts): the server
+    // has spent the code, and the session it issued must not be left unrecorded.
+    const handler = (params: URLSearchParams) =>
+      keepingTokenAnswer('sign-in', () => exchangeAndKeep(params))
+    const exchangeAndKeep = async (params: URLSearchParams) => {
       // Translated here, so that the page says what the terminal says.
       const { session } = await client
         .callback(params, { redirect_uri: redirectUri })
@@ -161,7 +166,10 @@ async function keepOrRevoke<T>(client: NodeOAuthClient, did: string, keep: () =>
 
 /** Turns what can go wrong during a login into a message a person can act on. */
 async function loginError(err: unknown, cancel: AbortSignal, timeoutSeconds: number) {
-  if (cancel.aborted) return new CancelledError('Login cancelled; nothing was stored.')
+  if (cancel.aborted) {
+    const code = cancel.reason instanceof CancelledError ? cancel.reason.exitCode : undefined
+    return new CancelledError('Login cancelled; nothing was stored.', code)
+  }
   if (err instanceof AtoauthError) return err
   if (err instanceof Error && err.name === 'TimeoutError') {
     return new AtoauthError(

@@ -7,6 +7,7 @@
 // session has ended.
 import type { Context } from '../context.js'
 import { NetworkError } from '../errors.js'
+import { MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS } from '../request-bounds.js'
 import type { Settings } from '../settings.js'
 import { openOAuthCache } from '../store/disk-cache.js'
 import { USER_AGENT } from '../version.js'
@@ -48,11 +49,10 @@ export type XrpcAnswer = {
 /** The last minute is the library's: it refreshes a token that expires within 10–40 s. */
 const MIN_REMAINING_MS = 60_000
 
-/** Both tries together; fetch would wait as long as the server keeps the connection open. */
-export const WARM_REQUEST_TIMEOUT_MS = 30_000
+/** Both tries together. */
+export const WARM_REQUEST_TIMEOUT_MS = REQUEST_TIMEOUT_MS
 
-/** Far above any XRPC JSON answer; a blob as large as Bluesky's largest video still fits. */
-export const MAX_RESPONSE_BYTES = 100 * 2 ** 20
+export { MAX_RESPONSE_BYTES }
 
 /** Undefined when the warm path does not apply (an exported session, one marked ended) or fails. */
 export async function warmAccountRequest(

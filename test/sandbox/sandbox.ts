@@ -54,6 +54,11 @@ export type Sandbox = {
    * and revoked ones included, taken where it makes its token responses.
    */
   issuedTokens: string[]
+  /**
+   * Holds back the next token answer (code exchange or refresh): the server has issued (and, for a
+   * refresh, rotated) the tokens when `issued` resolves, and answers only once `release` is called.
+   */
+  holdNextTokenAnswer(): { issued: Promise<void>; release: () => void }
   /** Whether the authorization server still holds the session of this access or refresh token. */
   sessionAtServer(token: string): Promise<boolean>
   /** The running PDS, for tests that need to look inside. */
@@ -179,7 +184,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         entry.ms = performance.now() - arrived
       })
     }
-    const issuedTokens = recordIssuedTokens(pds)
+    const { issued: issuedTokens, holdNext: holdNextTokenAnswer } = recordIssuedTokens(pds)
     pds.server?.on('request', record(requests))
     plcServer.server?.on('request', record(plcRequests))
     const pdsUrl = `http://localhost:${pdsPort}`
@@ -208,6 +213,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       requests,
       plcRequests,
       issuedTokens,
+      holdNextTokenAnswer,
       sessionAtServer: async (token) =>
         (await oauthProvider(pds).tokenManager.findToken(token)) !== null,
       pds,
@@ -228,10 +234,12 @@ function oauthProvider(pds: import('@atproto/pds').PDS) {
 
 /**
  * Notes the tokens of every token response (code exchange and refresh), as
- * the token endpoint sends them, so that tests can look for them anywhere.
+ * the token endpoint sends them, so that tests can look for them anywhere; and
+ * can hold the next one back after the server has made it.
  */
-function recordIssuedTokens(pds: import('@atproto/pds').PDS): string[] {
+function recordIssuedTokens(pds: import('@atproto/pds').PDS) {
   const issued: string[] = []
+  let hold: { reached: () => void; released: Promise<void> } | undefined
   const tokens = oauthProvider(pds).tokenManager
   for (const method of ['createToken', 'rotateToken'] as const) {
     const original = tokens[method] as (...args: unknown[]) => Promise<OAuthTokenResponse>
@@ -242,11 +250,29 @@ function recordIssuedTokens(pds: import('@atproto/pds').PDS): string[] {
           response.access_token,
           ...(response.refresh_token ? [response.refresh_token] : []),
         )
+        const held = hold
+        hold = undefined
+        if (held) {
+          held.reached()
+          await held.released
+        }
         return response
       },
     })
   }
-  return issued
+  const holdNext = () => {
+    let reached = () => {}
+    let release = () => {}
+    const issuedNow = new Promise<void>((resolve) => {
+      reached = resolve
+    })
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    hold = { reached, released }
+    return { issued: issuedNow, release }
+  }
+  return { issued, holdNext }
 }
 
 type OAuthTokenResponse = { access_token: string; refresh_token?: string }

@@ -1,0 +1,124 @@
+// The fetch the OAuth library makes every request with: sessions from a file or the environment,
+// tokens near expiry, refreshes, logins. It keeps the warm request's rules:
+//   - a request that carries credentials (Authorization, DPoP) or a body never follows a
+//     redirect: the 3xx is that request's answer. fetch would forward the DPoP proof and the body
+//     to whatever host a hostile server names in a 307;
+//   - the whole request, answer body included, ends at REQUEST_TIMEOUT_MS;
+//   - an answer body past MAX_RESPONSE_BYTES fails (response_too_large, exit 4).
+// Plain public lookups (a handle's well-known document, a DID document) keep the library's own
+// redirect choice: the atproto spec allows redirects there, and they carry nothing secret.
+// A token request also tells interrupts.ts, which holds signals back until its answer is stored.
+import { AtoauthError, ExitCode, NetworkError } from '../errors.js'
+import { tokenRequestSent } from '../interrupts.js'
+import { MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS } from '../request-bounds.js'
+import { USER_AGENT } from '../version.js'
+
+type Fetch = typeof globalThis.fetch
+
+export type LibraryFetchBounds = { timeoutMs: number; maxBytes: number }
+
+const BOUNDS: LibraryFetchBounds = {
+  timeoutMs: REQUEST_TIMEOUT_MS,
+  maxBytes: MAX_RESPONSE_BYTES,
+}
+
+/** `inner` does the sending (the global fetch, or the login's resolution-bounded one). */
+export function libraryFetch(inner: Fetch = globalThis.fetch, bounds = BOUNDS): Fetch {
+  return async (input, init) => {
+    const request = new Request(input, init)
+    if (!request.headers.has('user-agent')) request.headers.set('user-agent', USER_AGENT)
+    const deadline = new AbortController()
+    const url = new URL(request.url)
+    const timer = setTimeout(() => {
+      const seconds = bounds.timeoutMs / 1000
+      deadline.abort(new NetworkError(`${url.origin} did not answer within ${seconds} s.`))
+    }, bounds.timeoutMs)
+    timer.unref() // the bound must not be what keeps a finished command alive
+    const done = () => clearTimeout(timer)
+    const endHold = (await isTokenRequest(request)) ? tokenRequestSent() : () => {}
+    try {
+      const response = await inner(request, {
+        signal: AbortSignal.any([request.signal, deadline.signal]),
+        redirect: carriesSecrets(request) ? 'manual' : request.redirect,
+      })
+      return capped(response, url, bounds.maxBytes, () => {
+        done()
+        endHold()
+      })
+    } catch (err) {
+      done()
+      endHold()
+      throw err
+    }
+  }
+}
+
+function carriesSecrets(request: Request): boolean {
+  const { headers, method } = request
+  return (
+    headers.has('authorization') ||
+    headers.has('dpop') ||
+    !(method === 'GET' || method === 'HEAD') ||
+    request.body !== null
+  )
+}
+
+/** A code exchange or a refresh: the requests whose answer must be stored, whatever happens. */
+async function isTokenRequest(request: Request): Promise<boolean> {
+  if (request.method !== 'POST') return false
+  const type = request.headers.get('content-type') ?? ''
+  if (!type.startsWith('application/x-www-form-urlencoded')) return false
+  // A form of a few hundred bytes: reading a copy costs nothing.
+  const grant = new URLSearchParams(await request.clone().text()).get('grant_type')
+  return grant === 'refresh_token' || grant === 'authorization_code'
+}
+
+/** The response, its body cut off with response_too_large past `maxBytes`; `finished` at its end. */
+function capped(response: Response, url: URL, maxBytes: number, finished: () => void): Response {
+  const tooLarge = () =>
+    new AtoauthError(
+      'response_too_large',
+      `The response from ${url.origin} is larger than ${maxBytes / 2 ** 20} MiB, the most atoauth reads.`,
+      { exitCode: ExitCode.network },
+    )
+  if (Number(response.headers.get('content-length')) > maxBytes) {
+    response.body?.cancel().catch(() => {})
+    finished()
+    throw tooLarge()
+  }
+  if (!response.body) {
+    finished()
+    return response
+  }
+  const reader = response.body.getReader()
+  let size = 0
+  // Read to its end, failed or cancelled (an error answer dropped unread): the request is over.
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read()
+        if (done) {
+          finished()
+          return controller.close()
+        }
+        size += value.byteLength
+        if (size <= maxBytes) return controller.enqueue(value)
+        finished()
+        await reader.cancel().catch(() => {})
+        controller.error(tooLarge())
+      } catch (err) {
+        finished()
+        controller.error(err)
+      }
+    },
+    cancel(reason) {
+      finished()
+      return reader.cancel(reason)
+    },
+  })
+  const { status, statusText, headers } = response
+  const bounded = new Response(body, { status, statusText, headers })
+  // The library reads a response's url (where a redirect would have led): keep the real one.
+  Object.defineProperty(bounded, 'url', { value: response.url })
+  return bounded
+}
