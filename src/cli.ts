@@ -46,7 +46,7 @@ export function buildProgram(run: Runner): Command {
     .addHelpText(
       'after',
       '\nExit codes: 0 ok, 1 error, 2 usage, 3 not logged in or session ended, 4 network or server,\n' +
-        '5 keychain unavailable, 130 cancelled. See the README for the details.',
+        '5 keychain unavailable, 130 cancelled (129 SIGHUP, 143 SIGTERM). See the README for the details.',
     )
   for (const command of [
     loginCommand(run),
