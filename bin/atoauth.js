@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Launcher: checks the Node version, caches compiled modules across runs (a
-// CLI is started over and over by scripts), then hands over to the real
-// program. Nothing of dist/ is loaded before the check, and this file and
-// supported-node.js keep to syntax that old Node versions can parse.
-import module from 'node:module'
+// CLI is started over and over by scripts) in a folder of this user's alone,
+// then hands over to the real program. Nothing of dist/ is loaded before the
+// check, and the files of bin/ keep to syntax that old Node versions can parse.
+import { enablePrivateCompileCache } from './compile-cache.js'
 import { isSupportedNode, unsupportedNodeReport } from './supported-node.js'
 
 if (isSupportedNode(process.versions.node)) {
@@ -33,7 +33,7 @@ async function start() {
     })
   }
 
-  module.enableCompileCache?.()
+  enablePrivateCompileCache()
   const { main, exitWith } = await import('../dist/cli.js')
   let code = 1
   try {

@@ -2,7 +2,7 @@
 // needs and how to get one, and exits 1 before loading anything of dist/: the
 // launcher runs here from a copy of bin/ with no dist/ beside it at all.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -10,8 +10,7 @@ import { describe, expect, it } from 'vitest'
 const BIN = resolve(import.meta.dirname, '../../bin')
 const copy = join(mkdtempSync(join(tmpdir(), 'atoauth-launcher-')), 'bin')
 mkdirSync(copy)
-for (const file of ['atoauth.js', 'supported-node.js'])
-  copyFileSync(join(BIN, file), join(copy, file))
+for (const file of readdirSync(BIN)) copyFileSync(join(BIN, file), join(copy, file))
 const LAUNCHER = join(copy, 'atoauth.js')
 
 /** This Node, told it is 20.0.0 before any module of ours runs. */

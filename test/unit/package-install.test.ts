@@ -59,6 +59,7 @@ describe('the packed package, installed globally', () => {
         'dist/THIRD_PARTY_NOTICES.md',
         'dist/chunks/xdg-open',
         'bin/supported-node.js',
+        'bin/compile-cache.js',
       ]),
     )
 
