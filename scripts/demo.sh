@@ -5,3 +5,4 @@ set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$repo_root"
 scripts/with-keyring.sh node scripts/demo.ts
+say_how_to_run_atoauth

@@ -6,6 +6,9 @@
 #     gdbus and dbus-test-tool (the tests that put the keychain in trouble drive private buses),
 #     and exiftool (the post tests read every tag an uploaded image still carries)
 #   - the npm dependencies (npm ci), and the build
+# Another package manager at work (a fresh cloud machine updates itself at boot) is waited for,
+# at most ATOAUTH_APT_LOCK_WAIT seconds (600). A Node fetched into .tools/ is on the PATH of
+# set-up and the scripts that source it only: the last lines say how to use it from a shell.
 set -euo pipefail
 
 ATOAUTH_NODE_VERSION=24.21.0
@@ -19,6 +22,46 @@ as_root() {
   fi
 }
 
+# cloud-init and unattended-upgrades at boot can take minutes.
+apt_lock_wait_seconds=${ATOAUTH_APT_LOCK_WAIT:-600}
+
+apt_waiting_notice() {
+  log "waiting (at most ${apt_lock_wait_seconds}s) for another package manager: $1"
+}
+
+# apt-get update takes the package lists' lock without waiting: apt's DPkg::Lock::Timeout covers
+# only dpkg's locks (apt 2.6 of Debian 12, and still 3.1), so it is asked again while another
+# apt holds that lock.
+apt_update() {
+  local deadline=$((SECONDS + apt_lock_wait_seconds)) errors noticed=
+  until errors=$(as_root apt-get update -qq 2>&1 >/dev/null); do
+    if [[ $errors != *"/var/lib/apt/lists/lock"* ]] || ((SECONDS >= deadline)); then
+      printf '%s\n' "$errors" >&2
+      return 1
+    fi
+    local first=${errors%%$'\n'*}
+    [ -n "$noticed" ] || apt_waiting_notice "${first#E: }"
+    noticed=1
+    sleep 2
+  done
+  [ -z "$errors" ] || printf '%s\n' "$errors" >&2
+}
+
+# apt-get waits for dpkg's locks itself (DPkg::Lock::Timeout), saying so on stdout each second:
+# one line of that is shown, and the rest of what it prints there is not.
+apt_install() {
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout="$apt_lock_wait_seconds" \
+    install -y --no-install-recommends "$@" | {
+    noticed=
+    while IFS= read -r line; do
+      if [ -z "$noticed" ] && [[ $line == *"/var/lib/dpkg/lock"* ]]; then
+        apt_waiting_notice "${line#*: }"
+        noticed=1
+      fi
+    done
+  }
+}
+
 ensure_apt_packages() {
   local missing=()
   command -v chromium >/dev/null || missing+=(chromium)
@@ -29,9 +72,8 @@ ensure_apt_packages() {
   command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]} from apt"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
-      "${missing[@]}" dbus-daemon >/dev/null
+    apt_update
+    apt_install "${missing[@]}" dbus-daemon
   fi
 }
 
@@ -62,10 +104,27 @@ node_from_npm() {
 ensure_node() {
   if ! node_ok; then
     log "system Node.js is $(node --version 2>/dev/null || echo missing), not one package.json's engines accept"
-    PATH="$(node_from_npm "$ATOAUTH_NODE_VERSION" "$repo_root/.tools"):$PATH"
+    fetched_node_bin=$(node_from_npm "$ATOAUTH_NODE_VERSION" "$repo_root/.tools")
+    PATH="$fetched_node_bin:$PATH"
     export PATH
   fi
   log "using Node $(node --version)"
+}
+
+# $1 as a POSIX shell reads it back: as it is when that is safe, else in single quotes.
+shell_quote() {
+  if [[ $1 =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then printf '%s' "$1"; else
+    printf "'%s'" "${1//\'/\'\\\'\'}"
+  fi
+}
+
+# Set-up puts the Node it fetched on the PATH of its own process only: after it (and after the
+# demo), how to run atoauth from a shell of one's own.
+say_how_to_run_atoauth() {
+  [ -n "${fetched_node_bin:-}" ] || return 0
+  log "Node $ATOAUTH_NODE_VERSION is in .tools/, not on your PATH. To run atoauth from a shell:"
+  printf '  export PATH=%s:"$PATH"\n' "$(shell_quote "$fetched_node_bin")" >&2
+  printf '  alias atoauth=%s\n' "$(shell_quote "node $(shell_quote "$repo_root/bin/atoauth.js")")" >&2
 }
 
 ensure_npm_dependencies() {
@@ -79,6 +138,10 @@ ensure_npm_dependencies() {
   npm run --silent build
 }
 
-ensure_apt_packages
-ensure_node
-ensure_npm_dependencies
+# `source setup.sh --functions-only` (the tests): only the definitions above.
+if [ "${1:-}" != --functions-only ]; then
+  ensure_apt_packages
+  ensure_node
+  ensure_npm_dependencies
+  say_how_to_run_atoauth
+fi
