@@ -3,6 +3,7 @@ import { Command } from 'commander'
 import { isIndexed, type ResolvedAccount, type SessionStorage } from '../auth/accounts.js'
 import { presetsOf, scopeTokens } from '../auth/scope-presets.js'
 import type { Context } from '../context.js'
+import { accountWord, suggestCommand } from '../errors/suggested-command.js'
 import { AtoauthError } from '../errors.js'
 import { type CommandResult, localTimeFromNow } from '../output.js'
 import { SESSION_LIFETIME_MS } from '../session-lifetime.js'
@@ -99,7 +100,7 @@ async function currentHandle(
   if (isIndexed(storage)) {
     for (const did of await ctx.accounts.renamed(account.did, check.handle)) {
       ctx.out.warn(
-        `${check.handle} now belongs to ${account.did}; the account ${did} that was recorded under it is listed by its DID until atoauth whoami --account ${did} sees its new handle`,
+        suggestCommand`${check.handle} now belongs to ${account.did}; the account ${did} that was recorded under it is listed by its DID until atoauth whoami --account ${accountWord(did)} sees its new handle`,
       )
     }
   }
@@ -113,7 +114,7 @@ function sessionMismatch(did: string, reported: unknown, pds: string): AtoauthEr
     'session_mismatch',
     `The PDS (${pds}) answered for ${other}, not for ${did}, the account this session was recorded for; nothing was recorded.`,
     {
-      hint: `Do not use this session: log out and log in again (atoauth logout ${did} && atoauth login ${did}). If it happens again, the PDS misbehaves: tell its operator.`,
+      hint: suggestCommand`Do not use this session: log out and log in again (atoauth logout ${accountWord(did)} && atoauth login ${accountWord(did)}). If it happens again, the PDS misbehaves: tell its operator.`,
       details: { did, reportedDid: typeof reported === 'string' ? reported : null },
     },
   )

@@ -2,6 +2,7 @@
 // store holds the session), in <config dir>/accounts.json, replaced atomically on every change.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { accountWord, suggestCommand } from '../errors/suggested-command.js'
 import { AtoauthError, NotLoggedInError, UsageError } from '../errors.js'
 import type { StoreKind } from '../settings.js'
 import { writeFileAtomically } from './atomic-write.js'
@@ -98,7 +99,7 @@ export class AccountIndex {
       ? new NotLoggedInError()
       : new NotLoggedInError(
           `No account ${handleOrDid} is logged in.`,
-          `Log in with: atoauth login ${handleOrDid}`,
+          suggestCommand`Log in with: atoauth login ${accountWord(handleOrDid)}`,
         )
   }
 

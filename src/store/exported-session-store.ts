@@ -5,6 +5,7 @@ import { constants } from 'node:fs'
 import { access, readFile, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { NodeSavedSession, NodeSavedSessionStore } from '@atproto/oauth-client-node'
+import { suggestCommand } from '../errors/suggested-command.js'
 import { AtoauthError, describeCause, ExitCode, NotLoggedInError } from '../errors.js'
 import type { ExportedSessionSource } from '../settings.js'
 import { type AccountIdentity, identityOf } from './account-index.js'
@@ -47,7 +48,9 @@ export class ExportedSessionStore implements NodeSavedSessionStore {
       throw new AtoauthError('invalid_session', message, { hint, exitCode: ExitCode.usage })
     })
     if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
-      events.warn(`${path} holds a secret but other users may read it: chmod 600 ${path}`)
+      events.warn(
+        suggestCommand`${path} holds a secret but other users may read it: chmod 600 ${path}`,
+      )
     }
     return new ExportedSessionStore(source, blob, events)
   }

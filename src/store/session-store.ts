@@ -1,6 +1,7 @@
 // A SecretStore as the OAuth client's session store. Every get() reads afresh: the refresh logic
 // re-reads the session inside the cross-process lock, and must see what another process wrote.
 import type { NodeSavedSession, NodeSavedSessionStore } from '@atproto/oauth-client-node'
+import { accountWord, suggestCommand } from '../errors/suggested-command.js'
 import { AtoauthError, ExitCode } from '../errors.js'
 import { parseJson } from './parse-json.js'
 import type { SecretStore } from './secret-store.js'
@@ -19,7 +20,7 @@ export class SecretSessionStore implements NodeSavedSessionStore {
     if (isSavedSession(session)) return session
     // Never JSON.parse's message, nor any part of the text: it is a secret.
     const message = `The session for ${did} in ${this.#secrets.location} is damaged: it is not a saved session.`
-    const hint = `Log in again to replace it: atoauth login ${did}`
+    const hint = suggestCommand`Log in again to replace it: atoauth login ${accountWord(did)}`
     throw new AtoauthError('session_unreadable', message, { hint, exitCode: ExitCode.authRequired })
   }
 
