@@ -4,6 +4,7 @@
 // that work. The launcher's own check (bin/supported-node.js) agrees with it.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import semver from 'semver'
 import { describe, expect, it } from 'vitest'
 
@@ -14,7 +15,8 @@ type Locked = Record<string, { engines?: { node?: string } }>
 const locked = Object.entries(readJson('package-lock.json').packages as Locked).flatMap(
   ([path, pkg]) => (path && pkg.engines?.node ? [{ path, range: pkg.engines.node }] : []),
 )
-const launcherCheck = resolve(ROOT, 'bin/supported-node.js')
+// A file URL: a bare C:\ path is read as a URL scheme on Windows.
+const launcherCheck = pathToFileURL(resolve(ROOT, 'bin/supported-node.js')).href
 const { SUPPORTED_NODE, isSupportedNode } = (await import(launcherCheck)) as {
   SUPPORTED_NODE: string
   isSupportedNode: (version: string) => boolean
