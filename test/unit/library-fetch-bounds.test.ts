@@ -3,10 +3,8 @@
 // redirect (a 307 would forward the DPoP proof and the body to another host), the whole request
 // ends after REQUEST_TIMEOUT_MS, and an answer past MAX_RESPONSE_BYTES fails. Checked through
 // the fetch of a client that createOAuthClient built, as the library sees it.
-import { once } from 'node:events'
 import { mkdtempSync } from 'node:fs'
-import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { RequestListener } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -14,29 +12,12 @@ import { createOAuthClient, MemoryStore } from '../../src/auth/client.ts'
 import { AtoauthError, ExitCode } from '../../src/errors.ts'
 import { MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS } from '../../src/request-bounds.ts'
 import { resolveSettings } from '../../src/settings.ts'
+import { answerOf, closeServers, serve, silentServer } from '../support/bounded-servers.ts'
 
-const servers: Server[] = []
 afterEach(async () => {
   vi.useRealTimers()
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections()
-    await new Promise((r) => server.close(r))
-  }
+  await closeServers()
 })
-
-/** A loopback server for this test; its origin and the requests it received. */
-async function serve(handler: RequestListener) {
-  const received: { method: string; url: string; dpop: boolean; body: string }[] = []
-  const server = createServer(async (req, res) => {
-    let body = ''
-    for await (const chunk of req) body += chunk
-    received.push({ method: req.method!, url: req.url!, dpop: 'dpop' in req.headers, body })
-    handler(req, res)
-  })
-  servers.push(server)
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received }
-}
 
 /** The fetch the OAuth library gets from createOAuthClient. */
 async function libraryFetch(): Promise<typeof fetch> {
@@ -93,23 +74,11 @@ describe("the OAuth library's requests, bounded", () => {
   })
 
   it(`reads an answer of MAX_RESPONSE_BYTES, but not one byte more: response_too_large, exit 4`, async () => {
-    const big = (size: number): RequestListener => {
-      return async (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/octet-stream' })
-        const chunk = Buffer.alloc(2 ** 20)
-        for (let left = size; left > 0 && !res.destroyed; left -= chunk.length) {
-          if (!res.write(chunk.subarray(0, Math.min(left, chunk.length)))) {
-            await Promise.race([once(res, 'drain'), once(res, 'close')])
-          }
-        }
-        res.end()
-      }
-    }
     const send = await libraryFetch()
-    const whole = await send(`${(await serve(big(MAX_RESPONSE_BYTES))).origin}/x`)
+    const whole = await send(`${(await serve(answerOf(MAX_RESPONSE_BYTES))).origin}/x`)
     expect((await whole.arrayBuffer()).byteLength).toBe(MAX_RESPONSE_BYTES)
 
-    const { origin } = await serve(big(MAX_RESPONSE_BYTES + 1))
+    const { origin } = await serve(answerOf(MAX_RESPONSE_BYTES + 1))
     const failure = await (await send(`${origin}/x`)).arrayBuffer().catch((err: unknown) => err)
     expect(failure).toBeInstanceOf(AtoauthError)
     expect(failure).toMatchObject({ code: 'response_too_large', exitCode: ExitCode.network })
@@ -129,11 +98,7 @@ describe("the OAuth library's requests, bounded", () => {
     expect(REQUEST_TIMEOUT_MS).toBe(30_000)
     const send = await libraryFetch()
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
-    let arrived: () => void = () => {}
-    const asked = new Promise<void>((r) => {
-      arrived = r
-    })
-    const { origin } = await serve(() => arrived()) // never answers
+    const { origin, asked } = await silentServer()
     let settled = false
     const outcome = send(`${origin}/oauth/token`, {
       method: 'POST',

@@ -2,10 +2,7 @@
 // WARM_REQUEST_TIMEOUT_MS for a server: past either, a clear network failure
 // (exit 4) that names the server. Each bound is tested at its very edge, so
 // that the constant is the one in force.
-import { once } from 'node:events'
 import { mkdtempSync } from 'node:fs'
-import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -16,24 +13,13 @@ import {
 } from '../../src/auth/warm-request.ts'
 import { AtoauthError, CancelledError, ExitCode } from '../../src/errors.ts'
 import { resolveSettings } from '../../src/settings.ts'
+import { answerOf, closeServers, serve, silentServer } from '../support/bounded-servers.ts'
 import { savedSession } from '../support/saved-session.ts'
 
-const servers: Server[] = []
 afterEach(async () => {
   vi.useRealTimers()
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections()
-    await new Promise((r) => server.close(r))
-  }
+  await closeServers()
 })
-
-/** A loopback server for this test; its origin. */
-async function serve(handler: RequestListener): Promise<string> {
-  const server = createServer(handler)
-  servers.push(server)
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
 
 /** A GET through the warm path with a valid session for `aud`; what it ends with. */
 function warmGet(aud: string, signal = new AbortController().signal) {
@@ -45,27 +31,13 @@ function warmGet(aud: string, signal = new AbortController().signal) {
   )
 }
 
-/** A server whose answer is `size` bytes, sent in 1 MiB chunks without a length. */
-function answerOf(size: number): RequestListener {
-  return async (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/octet-stream' })
-    const chunk = Buffer.alloc(2 ** 20)
-    for (let left = size; left > 0 && !res.destroyed; left -= chunk.length) {
-      if (!res.write(chunk.subarray(0, Math.min(left, chunk.length)))) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')])
-      }
-    }
-    res.end()
-  }
-}
-
 describe('the warm request, bounded', () => {
   it(`reads an answer of MAX_RESPONSE_BYTES (100 MiB), but not one byte more: response_too_large, exit 4`, async () => {
     expect(MAX_RESPONSE_BYTES).toBe(100 * 2 ** 20)
-    const whole = await warmGet(await serve(answerOf(MAX_RESPONSE_BYTES)))
+    const whole = await warmGet((await serve(answerOf(MAX_RESPONSE_BYTES))).origin)
     expect((whole as { status: number }).status).toBe(200)
 
-    const origin = await serve(answerOf(MAX_RESPONSE_BYTES + 1))
+    const { origin } = await serve(answerOf(MAX_RESPONSE_BYTES + 1))
     const failure = await warmGet(origin)
     expect(failure).toBeInstanceOf(AtoauthError)
     expect(failure).toMatchObject({ code: 'response_too_large', exitCode: ExitCode.network })
@@ -75,11 +47,7 @@ describe('the warm request, bounded', () => {
   it('gives up on a server that never answers after WARM_REQUEST_TIMEOUT_MS (30 s): network, exit 4', async () => {
     expect(WARM_REQUEST_TIMEOUT_MS).toBe(30_000)
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
-    let arrived: () => void = () => {}
-    const asked = new Promise<void>((r) => {
-      arrived = r
-    })
-    const origin = await serve(() => arrived()) // never answers
+    const { origin, asked } = await silentServer()
     let settled = false
     const outcome = warmGet(origin).finally(() => {
       settled = true
@@ -95,7 +63,7 @@ describe('the warm request, bounded', () => {
   })
 
   it('Ctrl-C before the time is up still cancels with its own reason', async () => {
-    const origin = await serve(() => {})
+    const { origin } = await serve(() => {})
     const cancel = new AbortController()
     setTimeout(() => cancel.abort(new CancelledError()), 50)
     expect(await warmGet(origin, cancel.signal)).toBeInstanceOf(CancelledError)
