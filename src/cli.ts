@@ -86,7 +86,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   // Ctrl-C, SIGTERM and SIGHUP cancel the command, except while a token answer is being kept.
   const stopHandling = handleInterrupts({
     cancel,
-    atTerminal: Boolean(process.stdin.isTTY || process.stderr.isTTY),
+    // Asked only when a signal comes: process.stdin, once touched, opens a stream (~1 ms).
+    atTerminal: () => Boolean(process.stdin.isTTY || process.stderr.isTTY),
     say: (line) => process.stderr.write(`${line}\n`),
   })
 

@@ -111,7 +111,7 @@ export type InterruptOptions = {
   /** Aborted (with a CancelledError) by a signal outside a section. */
   cancel: AbortController
   /** Whether a person can press Ctrl-C again (a terminal), who may then leave at once. */
-  atTerminal: boolean
+  atTerminal: () => boolean
   /** Writes a line for the person (stderr). */
   say: (line: string) => void
   /** Ends the process (default: process-exit.ts's exitNow). */
@@ -142,7 +142,8 @@ class InterruptHandler {
   }
 
   received(signal: Interrupt): void {
-    const { cancel, atTerminal, say } = this.#options
+    const { cancel, say } = this.#options
+    const atTerminal = () => this.#options.atTerminal()
     if (!isHolding()) {
       // A second signal while the command cleans up: leave at once.
       if (cancel.signal.aborted) {
@@ -155,7 +156,7 @@ class InterruptHandler {
     }
     if (pending === undefined) {
       pending = signal
-      const again = atTerminal ? ' (press Ctrl-C again to leave now)' : ''
+      const again = atTerminal() ? ' (press Ctrl-C again to leave now)' : ''
       say(`atoauth: ${FINISHING[finishing()]}, then leaving${again}…`)
       this.#limit = setTimeout(() => {
         say('atoauth: the token answer did not come in time; leaving without it.')
@@ -164,7 +165,7 @@ class InterruptHandler {
       this.#limit.unref()
       return
     }
-    if (atTerminal && signal === 'SIGINT') {
+    if (signal === 'SIGINT' && atTerminal()) {
       say(
         'atoauth: leaving now. The server may already have spent the old refresh token: ' +
           'if the new one was not stored, this session may be lost and the next command will ' +

@@ -20,7 +20,7 @@ let stop: () => void
 function install(atTerminal: boolean) {
   stop = handleInterrupts({
     cancel,
-    atTerminal,
+    atTerminal: () => atTerminal,
     say: (line) => said.push(line),
     exit: (code) => exits.push(code),
   })
