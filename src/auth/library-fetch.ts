@@ -118,7 +118,9 @@ function capped(response: Response, url: URL, maxBytes: number, finished: () => 
   })
   const { status, statusText, headers } = response
   const bounded = new Response(body, { status, statusText, headers })
-  // The library reads a response's url (where a redirect would have led): keep the real one.
+  // Where the answer came from, as the library may read it (a public lookup may have followed a
+  // redirect): the real response's, not the copy's empty ones.
   Object.defineProperty(bounded, 'url', { value: response.url })
+  Object.defineProperty(bounded, 'redirected', { value: response.redirected })
   return bounded
 }

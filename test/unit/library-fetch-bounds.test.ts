@@ -69,6 +69,8 @@ describe("the OAuth library's requests, bounded", () => {
     const host = await serve(redirectTo(`${elsewhere.origin}/.well-known/atproto-did`))
     const answer = await (await libraryFetch())(`${host.origin}/.well-known/atproto-did`)
     expect(await answer.text()).toBe('did:plc:abc')
+    expect(answer.redirected).toBe(true)
+    expect(answer.url).toBe(`${elsewhere.origin}/.well-known/atproto-did`)
     expect(elsewhere.received).toHaveLength(1)
     expect(elsewhere.received[0]!.dpop).toBe(false)
   })
