@@ -27,9 +27,11 @@ async function start() {
   // with its own exit code: no stack trace, and not 141 either, which
   // `set -o pipefail` would count as a failure of a command that did its work
   // (nor is a command cut off half-way, a login stored but not yet recorded).
+  // A terminal that hung up (SIGHUP) answers EIO the same way: nobody is there to read, and
+  // atoauth may be finishing a token refresh it must not be thrown out of.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err) => {
-      if (err.code !== 'EPIPE') throw err
+      if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err
     })
   }
 

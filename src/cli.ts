@@ -20,7 +20,7 @@ import { versionCommand } from './commands/version.js'
 import { whoamiCommand } from './commands/whoami.js'
 import type { Context } from './context.js'
 import { AtoauthError, ExitCode, toAtoauthError } from './errors.js'
-import { handleInterrupts } from './interrupts.js'
+import { handleInterrupts, interruption } from './interrupts.js'
 import { Output } from './output.js'
 import { type GlobalFlags, resolveSettings } from './settings.js'
 import { VERSION } from './version.js'
@@ -88,6 +88,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     cancel,
     // Asked only when a signal comes: process.stdin, once touched, opens a stream (~1 ms).
     atTerminal: () => Boolean(process.stdin.isTTY || process.stderr.isTTY),
+    // A terminal that hung up answers writes with EIO: the launcher lets that pass.
     say: (line) => process.stderr.write(`${line}\n`),
   })
 
@@ -100,10 +101,13 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       output = new Output({ json: settings.json, color: settings.color })
       ctx = createContext(settings, output, cancel.signal)
       const result = await fn(ctx)
+      // A signal held back while a token answer was kept: the command stops as the signal asked.
+      const interrupted = interruption()
+      if (interrupted) throw interrupted
       output.result(result)
       exitCode = result.exitCode ?? ExitCode.ok
     } catch (err) {
-      const error = await explain(err, ctx?.actingFor)
+      const error = interruption() ?? (await explain(err, ctx?.actingFor))
       output.error(error)
       exitCode = error.exitCode
     }

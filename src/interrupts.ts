@@ -8,10 +8,12 @@
 // answer is stored and the refresh lock released (a "keeping" section, below), a signal is held
 // back: atoauth says so once, finishes, and then leaves with the signal's code. A second Ctrl-C
 // at a terminal leaves at once (the person chose to); elsewhere (a CI runner's SIGINT then
-// SIGTERM) signals stay held. The wait is bounded by the token request's own deadline.
+// SIGTERM) signals stay held. And once a signal has come, no token request starts: the old token
+// stays unspent, and the session as it was.
+import { readFileSync } from 'node:fs'
 import { CancelledError, type ExitCodeValue } from './errors.js'
 import { exitNow } from './process-exit.js'
-import { LIBRARY_REQUEST_TIMEOUT_MS } from './request-bounds.js'
+import { REQUEST_TIMEOUT_MS } from './request-bounds.js'
 
 export type Interrupt = 'SIGINT' | 'SIGTERM' | 'SIGHUP'
 
@@ -21,8 +23,6 @@ export const INTERRUPT_EXIT_CODES = {
   SIGTERM: 143,
 } as const satisfies Record<Interrupt, ExitCodeValue>
 
-const INTERRUPTS = Object.keys(INTERRUPT_EXIT_CODES) as Interrupt[]
-
 /** What a keeping section finishes, in the words said to the person when a signal waits on it. */
 export type Keeping = 'refresh' | 'sign-in'
 
@@ -31,27 +31,57 @@ const FINISHING: Record<Keeping, string> = {
   'sign-in': 'finishing the sign-in so the new session is not lost',
 }
 
-/** A commands's grace after a signal outside a section, to close its listener and the like. */
+const FINISHED: Record<Keeping, string> = {
+  refresh: 'Cancelled, once the refreshed session was stored.',
+  'sign-in': 'Cancelled, once the new session was kept.',
+}
+
+/** A command's grace after a signal, to close its listener and report the cancellation. */
 const CLEANUP_GRACE_MS = 2_000
 
 /**
- * The longest a held signal waits: the token request's deadline, and a little more to store the
- * answer. A keychain that hangs past it costs the session, as a kill -9 would.
+ * The longest a held signal waits, counted from the signal: a token request's own bound, and a
+ * little more to store the answer. A keychain that hangs past it costs the session, as a kill -9
+ * would.
  */
-export const HOLD_LIMIT_MS = LIBRARY_REQUEST_TIMEOUT_MS + 5_000
+export const HOLD_LIMIT_MS = REQUEST_TIMEOUT_MS + 5_000
 
-// Module state: one process, one set of signals. Sections are counted rather than told apart (no
-// async context): a token request sent while any section is open holds signals until every open
-// section has ended, which can only hold them a little longer than needed, never less.
-let openSections = 0
-/** What the open sections finish, once a token request was sent inside them. */
-let sectionsHolding: Keeping | undefined
-/** Token requests sent outside any section, their answers not yet read. */
-let bareHolds = 0
-let lastOpened: Keeping = 'refresh'
-/** The first signal received while holding, acted on when the holding ends. */
-let pending: Interrupt | undefined
-let handler: InterruptHandler | undefined
+/**
+ * One process, one set of signals. Sections are counted rather than told apart (no async context,
+ * whose module would load at every start): a token request sent while any section is open holds
+ * signals until every open section has ended, which can only hold them a little longer than
+ * needed, never less.
+ */
+type State = {
+  openSections: number
+  /** What the open sections finish, once a token request was sent inside them. */
+  sectionsHolding: Keeping | undefined
+  /** Token requests sent outside any section, their answers not yet read. */
+  bareHolds: number
+  lastOpened: Keeping
+  /** What the hold under way finishes. */
+  keeping: Keeping
+  /** The signal that cancelled the command, once one did. */
+  received: Interrupt | undefined
+  /** What the hold that a signal waited on finished. */
+  finished: Keeping | undefined
+  handler: InterruptHandler | undefined
+}
+
+const state: State = freshState()
+
+function freshState(): State {
+  return {
+    openSections: 0,
+    sectionsHolding: undefined,
+    bareHolds: 0,
+    lastOpened: 'refresh',
+    keeping: 'refresh',
+    received: undefined,
+    finished: undefined,
+    handler: undefined,
+  }
+}
 
 /**
  * Runs `work`; if a token request is sent while it runs, signals are held back until it ends, so
@@ -61,15 +91,15 @@ export async function keepingTokenAnswer<T>(
   keeping: Keeping,
   work: () => T | PromiseLike<T>,
 ): Promise<T> {
-  openSections++
-  lastOpened = keeping
+  state.openSections++
+  state.lastOpened = keeping
   try {
     return await work()
   } finally {
-    openSections--
-    if (openSections === 0 && sectionsHolding) {
-      sectionsHolding = undefined
-      released()
+    state.openSections--
+    if (state.openSections === 0 && state.sectionsHolding) {
+      state.sectionsHolding = undefined
+      if (!isHolding()) state.handler?.holdEnded()
     }
   }
 }
@@ -77,95 +107,140 @@ export async function keepingTokenAnswer<T>(
 /**
  * Says that a token request is about to be sent. Inside a section, signals wait for the sections
  * to end; outside one, the returned function ends the hold (call it once the answer is read).
+ * After a signal it throws that signal's CancelledError instead: nothing is spent.
  */
 export function tokenRequestSent(): () => void {
-  if (openSections > 0) {
-    sectionsHolding ??= lastOpened
-    return () => {}
+  if (state.received) {
+    throw new CancelledError(
+      'Cancelled before the token request was sent: the session is as it was.',
+      INTERRUPT_EXIT_CODES[state.received],
+    )
   }
-  bareHolds++
-  let done = false
-  return () => {
-    if (done) return
-    done = true
-    bareHolds--
-    released()
+  const wasHolding = isHolding()
+  let release = () => {}
+  if (state.openSections > 0) {
+    state.sectionsHolding ??= state.lastOpened
+  } else {
+    state.bareHolds++
+    let done = false
+    release = () => {
+      if (done) return
+      done = true
+      state.bareHolds--
+      if (!isHolding()) state.handler?.holdEnded()
+    }
   }
-}
-
-function released(): void {
-  // The answer is stored: leave now, as the signal asked.
-  if (!isHolding() && pending) handler?.leave(pending)
-}
-
-function finishing(): Keeping {
-  return sectionsHolding ?? 'refresh'
+  if (!wasHolding) state.handler?.holdStarted(state.sectionsHolding ?? 'refresh')
+  return release
 }
 
 /** Whether a signal would be held back now. */
 export function isHolding(): boolean {
-  return sectionsHolding !== undefined || bareHolds > 0
+  return state.sectionsHolding !== undefined || state.bareHolds > 0
+}
+
+/** The cancellation a signal asked for, once one came: what the command ends with. */
+export function interruption(): CancelledError | undefined {
+  const signal = state.received
+  if (!signal) return undefined
+  const finished = state.finished ? FINISHED[state.finished] : 'Cancelled.'
+  return new CancelledError(finished, INTERRUPT_EXIT_CODES[signal])
 }
 
 export type InterruptOptions = {
-  /** Aborted (with a CancelledError) by a signal outside a section. */
+  /** Aborted (with the signal's CancelledError) when the command is to stop. */
   cancel: AbortController
   /** Whether a person can press Ctrl-C again (a terminal), who may then leave at once. */
   atTerminal: () => boolean
-  /** Writes a line for the person (stderr). */
+  /** Writes a line for the person (stderr); it must not throw. */
   say: (line: string) => void
   /** Ends the process (default: process-exit.ts's exitNow). */
   exit?: (code: number) => void
+  /** Whether SIGHUP was ignored when atoauth started (`nohup`): then it stays ignored. */
+  hangupIgnored?: () => boolean
 }
 
 /** Installs the handlers for this process; returns how to remove them. */
 export function handleInterrupts(options: InterruptOptions): () => void {
-  const own = new InterruptHandler(options)
-  handler = own
-  const listeners = INTERRUPTS.map((name) => {
-    const listener = () => own.received(name)
-    process.on(name, listener)
-    return [name, listener] as const
-  })
+  const handler = new InterruptHandler(options)
+  state.handler = handler
+  handler.listen()
   return () => {
-    for (const [name, listener] of listeners) process.off(name, listener)
-    if (handler === own) handler = undefined
+    handler.stop()
+    if (state.handler === handler) state.handler = undefined
   }
 }
 
 class InterruptHandler {
   readonly #options: InterruptOptions
+  readonly #timers = new Set<NodeJS.Timeout>()
+  /** The signal held while a token answer is on its way. */
+  #held: Interrupt | undefined
+  /** Ends a held signal's wait at HOLD_LIMIT_MS. */
   #limit: NodeJS.Timeout | undefined
+  #listeners = new Map<Interrupt, () => void>()
 
   constructor(options: InterruptOptions) {
     this.#options = options
   }
 
-  received(signal: Interrupt): void {
-    const { cancel, say } = this.#options
-    const atTerminal = () => this.#options.atTerminal()
-    if (!isHolding()) {
-      // A second signal while the command cleans up: leave at once.
-      if (cancel.signal.aborted) {
-        this.#exit(INTERRUPT_EXIT_CODES[signal])
-        return
-      }
-      cancel.abort(cancelledBy(signal))
-      setTimeout(() => this.#exit(INTERRUPT_EXIT_CODES[signal]), CLEANUP_GRACE_MS).unref()
-      return
-    }
-    if (pending === undefined) {
-      pending = signal
-      const again = atTerminal() ? ' (press Ctrl-C again to leave now)' : ''
-      say(`atoauth: ${FINISHING[finishing()]}, then leaving${again}…`)
-      this.#limit = setTimeout(() => {
+  /**
+   * SIGINT and SIGTERM always; SIGHUP only while a token answer is on its way, as until then its
+   * default (leave at once) is right, and listening would undo a `nohup`'s SIG_IGN.
+   */
+  listen(): void {
+    this.#on('SIGINT')
+    this.#on('SIGTERM')
+  }
+
+  holdStarted(keeping: Keeping): void {
+    state.keeping = keeping
+    if (!(this.#options.hangupIgnored ?? hangupIgnoredAtStart)()) this.#on('SIGHUP')
+  }
+
+  holdEnded(): void {
+    this.#off('SIGHUP')
+    const held = this.#held
+    this.#held = undefined
+    this.#clear(this.#limit)
+    // The answer is stored: the command stops now, as the signal asked.
+    if (held) this.#cancel(held)
+  }
+
+  stop(): void {
+    for (const name of [...this.#listeners.keys()]) this.#off(name)
+    for (const timer of this.#timers) clearTimeout(timer)
+    this.#timers.clear()
+  }
+
+  #received(signal: Interrupt): void {
+    if (isHolding()) this.#hold(signal)
+    // A second signal while the command cleans up: leave at once.
+    else if (state.received) this.#exit(INTERRUPT_EXIT_CODES[signal])
+    else this.#cancel(signal)
+  }
+
+  #cancel(signal: Interrupt): void {
+    state.received ??= signal
+    this.#options.cancel.abort(interruption())
+    this.#after(CLEANUP_GRACE_MS, () => this.#exit(INTERRUPT_EXIT_CODES[state.received ?? signal]))
+  }
+
+  #hold(signal: Interrupt): void {
+    const { say } = this.#options
+    if (this.#held === undefined) {
+      this.#held = signal
+      state.received = signal
+      state.finished = state.keeping
+      const again = this.#options.atTerminal() ? ' (press Ctrl-C again to leave now)' : ''
+      say(`atoauth: ${FINISHING[state.keeping]}, then leaving${again}…`)
+      this.#limit = this.#after(HOLD_LIMIT_MS, () => {
         say('atoauth: the token answer did not come in time; leaving without it.')
         this.#exit(INTERRUPT_EXIT_CODES[signal])
-      }, HOLD_LIMIT_MS)
-      this.#limit.unref()
+      })
       return
     }
-    if (signal === 'SIGINT' && atTerminal()) {
+    if (signal === 'SIGINT' && this.#options.atTerminal()) {
       say(
         'atoauth: leaving now. The server may already have spent the old refresh token: ' +
           'if the new one was not stored, this session may be lost and the next command will ' +
@@ -176,10 +251,34 @@ class InterruptHandler {
     // Otherwise (a CI runner's SIGTERM after its SIGINT): still held, already said.
   }
 
-  leave(signal: Interrupt): void {
-    clearTimeout(this.#limit)
-    this.#options.cancel.abort(cancelledBy(signal))
-    this.#exit(INTERRUPT_EXIT_CODES[signal])
+  #on(name: Interrupt): void {
+    if (this.#listeners.has(name)) return
+    const listener = () => this.#received(name)
+    this.#listeners.set(name, listener)
+    process.on(name, listener)
+  }
+
+  #off(name: Interrupt): void {
+    const listener = this.#listeners.get(name)
+    if (!listener) return
+    process.off(name, listener)
+    this.#listeners.delete(name)
+  }
+
+  #after(ms: number, fn: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      fn()
+    }, ms)
+    timer.unref()
+    this.#timers.add(timer)
+    return timer
+  }
+
+  #clear(timer: NodeJS.Timeout | undefined): void {
+    if (!timer) return
+    clearTimeout(timer)
+    this.#timers.delete(timer)
   }
 
   #exit(code: number): void {
@@ -187,16 +286,27 @@ class InterruptHandler {
   }
 }
 
-function cancelledBy(signal: Interrupt): CancelledError {
-  const words = { SIGINT: 'Cancelled.', SIGTERM: 'Terminated.', SIGHUP: 'Hung up.' }[signal]
-  return new CancelledError(words, INTERRUPT_EXIT_CODES[signal])
+let hangupIgnored: boolean | undefined
+
+/**
+ * Linux says which signals the process ignores (SigIgn, SIGHUP its lowest bit); elsewhere: no.
+ * Read before atoauth ever listens for SIGHUP (a listener, once removed, leaves the default).
+ */
+function hangupIgnoredAtStart(): boolean {
+  hangupIgnored ??= (() => {
+    try {
+      const status = readFileSync('/proc/self/status', 'utf8')
+      const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1]
+      return mask !== undefined && (BigInt(`0x${mask}`) & 1n) === 1n
+    } catch {
+      return false
+    }
+  })()
+  return hangupIgnored
 }
 
-/** For tests: forget every hold and pending signal. */
+/** For tests: forget every hold, signal and handler. */
 export function resetInterruptsForTest(): void {
-  openSections = 0
-  sectionsHolding = undefined
-  bareHolds = 0
-  pending = undefined
-  handler = undefined
+  state.handler?.stop()
+  Object.assign(state, freshState())
 }

@@ -6,6 +6,3 @@ export const REQUEST_TIMEOUT_MS = 30_000
 
 /** Far above any XRPC JSON answer; a blob as large as Bluesky's largest video still fits. */
 export const MAX_RESPONSE_BYTES = 100 * 2 ** 20
-
-/** The library's requests get the warm path's bound (a token request's deadline among them). */
-export const LIBRARY_REQUEST_TIMEOUT_MS = REQUEST_TIMEOUT_MS

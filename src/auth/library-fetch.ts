@@ -35,8 +35,10 @@ export function libraryFetch(inner: Fetch = globalThis.fetch, bounds = BOUNDS): 
     }, bounds.timeoutMs)
     timer.unref() // the bound must not be what keeps a finished command alive
     const done = () => clearTimeout(timer)
-    const endHold = (await isTokenRequest(request)) ? tokenRequestSent() : () => {}
+    let endHold = () => {}
     try {
+      // After a signal this throws instead: a token request not sent spends nothing.
+      if (await isTokenRequest(request)) endHold = tokenRequestSent()
       const response = await inner(request, {
         signal: AbortSignal.any([request.signal, deadline.signal]),
         redirect: carriesSecrets(request) ? 'manual' : request.redirect,

@@ -52,8 +52,6 @@ const MIN_REMAINING_MS = 60_000
 /** Both tries together. */
 export const WARM_REQUEST_TIMEOUT_MS = REQUEST_TIMEOUT_MS
 
-export { MAX_RESPONSE_BYTES }
-
 /** Undefined when the warm path does not apply (an exported session, one marked ended) or fails. */
 export async function warmAccountRequest(
   ctx: Context,

@@ -67,7 +67,11 @@ describe('a signal while the refresh answer is on its way', () => {
     const { code, stdout } = await live.done
 
     expect(code).toBe(130)
-    expect(stdout).toBe('')
+    // --json: the one document says the command was cancelled, after the session was kept.
+    expect(JSON.parse(stdout).error).toMatchObject({
+      code: 'cancelled',
+      message: 'Cancelled, once the refreshed session was stored.',
+    })
     const stored = (await e2e.storedSession(alice().did))!
     expect(stored.tokenSet.refresh_token).not.toBe(before)
     const from = e2e.sandbox.requests.length
@@ -120,6 +124,29 @@ describe('a signal while the refresh answer is on its way', () => {
     // file's, for the tests after this one.
     const rotated = JSON.parse(await readFile(file, 'utf8')) as { session: StoredSession }
     await setKeychainEntry(alice().did, JSON.stringify(rotated.session))
+  })
+
+  it('a terminal that hangs up (its window closed, SSH dropped) still gets the answer stored', async () => {
+    await makeAccessTokenStale()
+    const before = (await e2e.storedSession(alice().did))!.tokenSet.refresh_token
+    const { live, release } = await startHeld(() =>
+      e2e.start(['whoami'], e2e.env(), { terminal: true }),
+    )
+    // The terminal goes away: atoauth gets SIGHUP, and its writes to the terminal fail (EIO).
+    live.kill('SIGKILL')
+    await live.done
+    await new Promise((r) => setTimeout(r, 300))
+    release()
+
+    // Nobody is left to ask atoauth how it ended: the session at the server tells.
+    const deadline = Date.now() + 10_000
+    let stored = (await e2e.storedSession(alice().did))!
+    while (stored.tokenSet.refresh_token === before && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100))
+      stored = (await e2e.storedSession(alice().did))!
+    }
+    expect(stored.tokenSet.refresh_token).not.toBe(before)
+    await expectSessionAlive(stored)
   })
 
   it('at a terminal, a second Ctrl-C leaves at once and says what that may cost', async () => {

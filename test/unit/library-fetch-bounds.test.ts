@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createOAuthClient, MemoryStore } from '../../src/auth/client.ts'
-import { AtoauthError, ExitCode } from '../../src/errors.ts'
+import { AtoauthError, CancelledError, ExitCode } from '../../src/errors.ts'
+import { handleInterrupts, isHolding, resetInterruptsForTest } from '../../src/interrupts.ts'
 import { MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS } from '../../src/request-bounds.ts'
 import { resolveSettings } from '../../src/settings.ts'
 import { answerOf, closeServers, serve, silentServer } from '../support/bounded-servers.ts'
@@ -119,5 +120,54 @@ describe("the OAuth library's requests, bounded", () => {
     const failure = await outcome
     expect(failure).toMatchObject({ code: 'network', exitCode: ExitCode.network })
     expect((failure as Error).message).toBe(`${origin} did not answer within 30 s.`)
+  })
+})
+
+describe('token requests and signals', () => {
+  const form = (grant: string) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=${grant}&refresh_token=x`,
+  })
+  afterEach(() => resetInterruptsForTest())
+
+  it.each(['refresh_token', 'authorization_code'])(
+    'a %s grant holds signals back from its sending until its answer is read',
+    async (grant) => {
+      const { origin } = await serve((_req, res) => res.end('{"access_token":"a"}'))
+      const send = await libraryFetch()
+      const answer = await send(`${origin}/oauth/token`, form(grant))
+      expect(isHolding()).toBe(true)
+      await answer.json()
+      expect(isHolding()).toBe(false)
+    },
+  )
+
+  it('other requests (a PAR, a revocation) hold nothing', async () => {
+    const { origin } = await serve((_req, res) => res.end('{}'))
+    const answer = await (await libraryFetch())(`${origin}/oauth/revoke`, {
+      ...form('x'),
+      body: 'token=x',
+    })
+    expect(isHolding()).toBe(false)
+    await answer.text()
+  })
+
+  it('after a signal, a token request is not sent: CancelledError, and the server sees nothing', async () => {
+    const server = await serve((_req, res) => res.end('{}'))
+    const stop = handleInterrupts({
+      cancel: new AbortController(),
+      atTerminal: () => false,
+      say: () => {},
+      exit: () => {},
+    })
+    try {
+      process.emit('SIGINT', 'SIGINT')
+      const sent = (await libraryFetch())(`${server.origin}/oauth/token`, form('refresh_token'))
+      await expect(sent).rejects.toBeInstanceOf(CancelledError)
+      expect(server.received).toEqual([])
+    } finally {
+      stop()
+    }
   })
 })

@@ -6,12 +6,9 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import {
-  MAX_RESPONSE_BYTES,
-  WARM_REQUEST_TIMEOUT_MS,
-  warmRequest,
-} from '../../src/auth/warm-request.ts'
+import { WARM_REQUEST_TIMEOUT_MS, warmRequest } from '../../src/auth/warm-request.ts'
 import { AtoauthError, CancelledError, ExitCode } from '../../src/errors.ts'
+import { MAX_RESPONSE_BYTES } from '../../src/request-bounds.ts'
 import { resolveSettings } from '../../src/settings.ts'
 import { answerOf, closeServers, serve, silentServer } from '../support/bounded-servers.ts'
 import { savedSession } from '../support/saved-session.ts'
