@@ -6,10 +6,12 @@
 // lives decides: gone (no process with that pid and start time, e.g. after a kill -9) is taken
 // over at once, alive never. An owner that cannot be asked (another host sharing the config dir,
 // an owner we cannot read) is taken over once it went untouched for STALE_AFTER_MS (a live holder
-// touches it every TOUCH_EVERY_MS). proper-lockfile judges by mtime alone: it cannot tell stopped
-// from dead.
+// touches it every TOUCH_EVERY_MS). A container sharing the host's name (and the config dir) but
+// not its process ids cannot be asked either: the owner names its pid namespace, and a waiter in
+// another one judges it by age. proper-lockfile judges by mtime alone: it cannot tell stopped from
+// dead.
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readlinkSync } from 'node:fs'
 import { link, mkdir, readFile, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
@@ -28,7 +30,8 @@ export const MAX_WAIT_MS = 150_000
 
 export const WAITING_NOTICE = 'waiting for another atoauth process to release its lock…'
 
-type Owner = { pid: number; start: string | null; host: string; id: string }
+/** `pidns`: where its pid means something (Linux's /proc/self/ns/pid), null where unknown. */
+type Owner = { pid: number; start: string | null; host: string; pidns?: string | null; id: string }
 
 /**
  * `notice` is told once when a wait lasts over a second; default: stderr. `maxWaitMs` (default
@@ -65,7 +68,14 @@ export function createFileLock(
 async function acquire(path: string, notice: Notice, maxWaitMs: number): Promise<string> {
   const id = randomBytes(8).toString('hex')
   const start = processStart(process.pid) ?? null
-  const mine = JSON.stringify({ pid: process.pid, start, host: hostname(), id } satisfies Owner)
+  const pidns = pidNamespace() ?? null
+  const mine = JSON.stringify({
+    pid: process.pid,
+    start,
+    host: hostname(),
+    pidns,
+    id,
+  } satisfies Owner)
   const temp = `${path}.${id}`
   await writeFile(temp, mine, { mode: 0o600 })
   const quiet = noticeIfSlow(notice, WAITING_NOTICE)
@@ -138,6 +148,8 @@ function ownerIn(text: string): Owner | undefined {
 /** Whether the owner's process lives: 'unknown' where it cannot be asked (another host). */
 function ownerLiveness(owner: Owner): 'alive' | 'gone' | 'unknown' {
   if (owner.host !== hostname()) return 'unknown'
+  // Its pid is another namespace's (a container with the host's name): this one cannot ask it.
+  if (typeof owner.pidns === 'string' && owner.pidns !== pidNamespace()) return 'unknown'
   const start = processStart(owner.pid)
   if (start === null) return 'gone'
   if (start !== undefined && typeof owner.start === 'string') {
@@ -181,6 +193,15 @@ function lockTimeout(holder: Owner | undefined, path: string, waitedMs: number):
       : ''
   const message = `Another atoauth process (pid ${pid}) ${over}`
   return new AtoauthError('lock_timeout', message, { hint: end + reused, details: { pid } })
+}
+
+/** This process's pid namespace ("pid:[4026531836]"); undefined without /proc (macOS, Windows). */
+function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid')
+  } catch {
+    return undefined
+  }
 }
 
 // A process's start time (/proc/<pid>/stat field 22): null if it is not running (a zombie has

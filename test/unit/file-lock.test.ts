@@ -195,6 +195,21 @@ describe('createFileLock', () => {
     expect(await timedLock(dir, 'n')).toBeLessThan(1_000)
   }, 20_000)
 
+  it.runIf(hasProc)(
+    "takes the lock of a holder in another pid namespace (a container with the host's name) only once untouched for 2 min",
+    async () => {
+      const dir = tempConfigDir()
+      const lockFile = await freeLockFile(dir, 'n')
+      // No process here has this pid and start time: in this namespace it would read as gone.
+      const inContainer = { pid: 999_999, start: '1', host: hostname(), pidns: 'pid:[1]', id: 'x' }
+      writeFileSync(lockFile, JSON.stringify(inContainer))
+      expect(await shortWait(dir, 'n', 500)).toMatchObject({ code: 'lock_timeout' })
+      makeUntouchedForOver2Min(lockFile)
+      expect(await timedLock(dir, 'n')).toBeLessThan(1_000)
+    },
+    20_000,
+  )
+
   it('takes a lock whose owner cannot be read only once untouched for 2 min', async () => {
     const dir = tempConfigDir()
     const lockFile = await freeLockFile(dir, 'n')
