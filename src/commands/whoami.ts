@@ -7,6 +7,7 @@ import { accountWord, suggestCommand } from '../errors/suggested-command.js'
 import { AtoauthError } from '../errors.js'
 import { type CommandResult, localTimeFromNow } from '../output.js'
 import { SESSION_LIFETIME_MS } from '../session-lifetime.js'
+import { terminalLine } from '../terminal-text.js'
 import { withExamples } from './help.js'
 import type { Runner } from './runner.js'
 
@@ -63,9 +64,11 @@ export async function runWhoami(ctx: Context): Promise<CommandResult> {
       `${data.handle} (${data.did})`,
       ...(claimedHandle === undefined
         ? []
-        : [`  PDS claims:    ${shortened(claimedHandle)} (not verified, not recorded)`]),
+        : [
+            `  PDS claims:    ${terminalLine(shortened(claimedHandle))} (not verified, not recorded)`,
+          ]),
       `  PDS:           ${data.pds}`,
-      `  scopes:        ${data.scope}${data.preset ? ` (preset ${data.preset})` : ''}`,
+      `  scopes:        ${terminalLine(data.scope)}${data.preset ? ` (preset ${data.preset})` : ''}`,
       `  access token:  expires ${expiresAt ? localTimeFromNow(expiresAt, now) : 'never'}`,
       `  session:       ends ${localTimeFromNow(sessionEnd, now)}, 14 days after login`,
       `  stored in:     ${STORAGE_DESCRIPTIONS[storage]}`,

@@ -179,6 +179,16 @@ describe('whoami', () => {
     expect(stderr()).not.toContain('\u001b')
   })
 
+  it("a claimed handle with line breaks cannot fake whoami's own lines", async () => {
+    const claimed = 'x.test\n  PDS:           https://evil.example\r\n  stored in:     OS keychain'
+    const { ctx } = setup(answer(200, { did: ALICE.did, handle: claimed }), resolvesTo(ALICE.did))
+    const result = await runWhoami(ctx)
+    const claimLine = result.text.find((line) => line.startsWith('  PDS claims:'))
+    expect(claimLine).toBeDefined()
+    expect(claimLine).not.toMatch(/[\r\n]/)
+    expect(result.text.filter((line) => line.startsWith('  PDS:'))).toHaveLength(1)
+  })
+
   it('a verified rename that takes a handle another record held says that record lost it', async () => {
     const { ctx, accounts, stderr } = setup(
       answer(200, { did: ALICE.did, handle: 'bob.test' }),
