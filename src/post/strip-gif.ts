@@ -42,7 +42,7 @@ export function stripGif(gif: Uint8Array, maxBytes?: number): Uint8Array {
     } else if (introducer === EXTENSION) {
       const label = byteAt(at + 1)
       const end = subBlocksEnd(gif, at + 2)
-      if (label === GRAPHIC_CONTROL) kept.push(gif.subarray(at, end))
+      if (label === GRAPHIC_CONTROL) keepGraphicControl(gif, at, kept)
       else if (label === APPLICATION && isLooping(gif, at + 2)) keepLoopCount(gif, at, end, kept)
       at = end
     } else {
@@ -68,6 +68,15 @@ function subBlocksEnd(gif: Uint8Array, from: number): number {
     at += 1 + length
     if (length === 0) return at
   }
+}
+
+/** A graphic control extension is one 4-byte sub-block (disposal, delay, transparency): only that
+ * and a terminator are kept, not sub-blocks someone added after it. One of another size says
+ * nothing a decoder reads, and goes. */
+function keepGraphicControl(gif: Uint8Array, at: number, kept: StrippedOutput): void {
+  if (gif[at + 2] !== 4) return
+  kept.push(gif.subarray(at, at + 7))
+  kept.push(Uint8Array.of(0))
 }
 
 /** An application extension's first sub-block is its 11-byte identifier and code. */

@@ -450,6 +450,17 @@ describe('GIF', () => {
     )
   })
 
+  it("keeps only a graphic control extension's 4 bytes: sub-blocks added after them go", () => {
+    const padded = Buffer.concat([
+      Buffer.of(0x21, 0xf9),
+      subBlocks(Buffer.of(4, 10, 0, 0), secret('IN-GRAPHIC-CONTROL')),
+    ])
+    const crafted = Buffer.concat([screen, globalTable, padded, image, Buffer.of(0x3b)])
+    const stripped = strip(crafted, 'image/gif')
+    expect(stripped.includes('ATOAUTH-SECRET')).toBe(false)
+    expect(stripped).toEqual(Buffer.concat([screen, globalTable, control, image, Buffer.of(0x3b)]))
+  })
+
   it('writes the trailer of a GIF that ends after a whole block, as browsers show those', () => {
     const noTrailer = clean.subarray(0, -1)
     expect(strip(noTrailer, 'image/gif')).toEqual(clean)
