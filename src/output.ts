@@ -5,7 +5,7 @@
 import { styleText } from 'node:util'
 import type { AtoauthError, ExitCodeValue } from './errors.js'
 import { formatDuration } from './session-lifetime.js'
-import { terminalLine, terminalText } from './terminal-text.js'
+import { jsonText, terminalLine, terminalText } from './terminal-text.js'
 
 /**
  * A moment as people read it, the same in every command: local time with its UTC offset, so
@@ -97,7 +97,7 @@ export class Output {
     if (result.raw) {
       this.#streams.stdout.write(result.raw)
     } else if (this.json) {
-      this.#streams.stdout.write(`${JSON.stringify(result.data, null, 2)}\n`)
+      this.#streams.stdout.write(`${jsonText(result.data)}\n`)
     } else if (result.text.length > 0) {
       this.#streams.stdout.write(`${terminalText(result.text.join('\n'))}\n`)
     }
@@ -111,7 +111,7 @@ export class Output {
         ...(err.hint ? { hint: err.hint } : {}),
         ...err.details,
       }
-      this.#streams.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`)
+      this.#streams.stdout.write(`${jsonText({ error })}\n`)
       return
     }
     // The message and the hint are a line each: a server's line breaks cannot fake another.

@@ -108,6 +108,17 @@ describe('Output, for data', () => {
     expect(error.error.message).toBe(HOSTILE)
   })
 
+  it('writes C1 controls, format characters and line separators as escapes, the value unchanged', () => {
+    const sneaky = `a\u009b2Jb\u202ec\u2028d\u00ad${JOINED}`
+    const o = output(true)
+    o.out.result({ data: { handle: sneaky }, text: [] })
+    const raw = o.stdout()
+    expect(raw).not.toMatch(/[\u0080-\u009f\u202e\u2028\u00ad]/u)
+    expect(raw).toContain('\\u009b')
+    expect(raw).toContain('\u200d') // ZWJ stays, as on a terminal
+    expect(JSON.parse(raw).handle).toBe(sneaky)
+  })
+
   it('writes raw bytes unchanged', () => {
     const o = output()
     const raw = Buffer.from(HOSTILE)
