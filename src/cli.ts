@@ -20,7 +20,7 @@ import { versionCommand } from './commands/version.js'
 import { whoamiCommand } from './commands/whoami.js'
 import type { Context } from './context.js'
 import { AtoauthError, ExitCode, toAtoauthError } from './errors.js'
-import { handleInterrupts, interruption } from './interrupts.js'
+import { handleInterrupts, interruption, interruptionWaited } from './interrupts.js'
 import { Output } from './output.js'
 import { type GlobalFlags, resolveSettings } from './settings.js'
 import { VERSION } from './version.js'
@@ -107,7 +107,14 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       output.result(result)
       exitCode = result.exitCode ?? ExitCode.ok
     } catch (err) {
-      const error = interruption() ?? (await explain(err, ctx?.actingFor))
+      const explained = await explain(err, ctx?.actingFor)
+      // The command's own word on a cancellation ("Login cancelled; nothing was stored.") stands,
+      // unless the signal waited for a token answer: then what was kept is the news.
+      const interrupted = interruption()
+      const error =
+        interrupted && (interruptionWaited() || explained.code !== 'cancelled')
+          ? interrupted
+          : explained
       output.error(error)
       exitCode = error.exitCode
     }

@@ -147,6 +147,11 @@ export function interruption(): CancelledError | undefined {
   return new CancelledError(finished, INTERRUPT_EXIT_CODES[signal])
 }
 
+/** Whether the signal waited for a token answer to be kept (so nothing was lost, and much was done). */
+export function interruptionWaited(): boolean {
+  return state.finished !== undefined
+}
+
 export type InterruptOptions = {
   /** Aborted (with the signal's CancelledError) when the command is to stop. */
   cancel: AbortController
