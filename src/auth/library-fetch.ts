@@ -8,42 +8,39 @@
 // Plain public lookups (a handle's well-known document, a DID document) keep the library's own
 // redirect choice: the atproto spec allows redirects there, and they carry nothing secret.
 // A token request also tells interrupts.ts, which holds signals back until its answer is stored.
-import { AtoauthError, ExitCode, NetworkError } from '../errors.js'
+import { startDeadline } from '../deadline.js'
 import { tokenRequestSent } from '../interrupts.js'
-import { MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS } from '../request-bounds.js'
+import {
+  MAX_RESPONSE_BYTES,
+  noAnswerWithin,
+  REQUEST_TIMEOUT_MS,
+  responseTooLarge,
+} from '../request-bounds.js'
 import { USER_AGENT } from '../version.js'
 
 type Fetch = typeof globalThis.fetch
 
-export type LibraryFetchBounds = { timeoutMs: number; maxBytes: number }
-
-const BOUNDS: LibraryFetchBounds = {
-  timeoutMs: REQUEST_TIMEOUT_MS,
-  maxBytes: MAX_RESPONSE_BYTES,
-}
-
 /** `inner` does the sending (the global fetch, or the login's resolution-bounded one). */
-export function libraryFetch(inner: Fetch = globalThis.fetch, bounds = BOUNDS): Fetch {
+export function libraryFetch(inner: Fetch = globalThis.fetch): Fetch {
   return async (input, init) => {
     const request = new Request(input, init)
     if (!request.headers.has('user-agent')) request.headers.set('user-agent', USER_AGENT)
-    const deadline = new AbortController()
-    const url = new URL(request.url)
-    const timer = setTimeout(() => {
-      const seconds = bounds.timeoutMs / 1000
-      deadline.abort(new NetworkError(`${url.origin} did not answer within ${seconds} s.`))
-    }, bounds.timeoutMs)
-    timer.unref() // the bound must not be what keeps a finished command alive
-    const done = () => clearTimeout(timer)
+    const { origin } = new URL(request.url)
+    const deadline = startDeadline(
+      REQUEST_TIMEOUT_MS,
+      request.signal,
+      noAnswerWithin(origin, REQUEST_TIMEOUT_MS),
+    )
+    const done = () => deadline.clear()
     let endHold = () => {}
     try {
       // After a signal this throws instead: a token request not sent spends nothing.
       if (await isTokenRequest(request)) endHold = tokenRequestSent()
       const response = await inner(request, {
-        signal: AbortSignal.any([request.signal, deadline.signal]),
+        signal: deadline.signal, // the request's own signal, and the deadline
         redirect: carriesSecrets(request) ? 'manual' : request.redirect,
       })
-      return capped(response, url, bounds.maxBytes, () => {
+      return capped(response, origin, () => {
         done()
         endHold()
       })
@@ -75,14 +72,10 @@ async function isTokenRequest(request: Request): Promise<boolean> {
   return grant === 'refresh_token' || grant === 'authorization_code'
 }
 
-/** The response, its body cut off with response_too_large past `maxBytes`; `finished` at its end. */
-function capped(response: Response, url: URL, maxBytes: number, finished: () => void): Response {
-  const tooLarge = () =>
-    new AtoauthError(
-      'response_too_large',
-      `The response from ${url.origin} is larger than ${maxBytes / 2 ** 20} MiB, the most atoauth reads.`,
-      { exitCode: ExitCode.network },
-    )
+/** The response, its body cut off with response_too_large past MAX_RESPONSE_BYTES; `finished` at its end. */
+function capped(response: Response, origin: string, finished: () => void): Response {
+  const maxBytes = MAX_RESPONSE_BYTES
+  const tooLarge = () => responseTooLarge(origin, maxBytes)
   if (Number(response.headers.get('content-length')) > maxBytes) {
     response.body?.cancel().catch(() => {})
     finished()

@@ -2,7 +2,8 @@
 // command's XRPC call (warm-request.ts) uses. fetch's HTTP client (undici and
 // its WebAssembly parser) takes longer to load than the request takes.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import { AtoauthError, ExitCode } from '../errors.js'
+import { AtoauthError } from '../errors.js'
+import { responseTooLarge } from '../request-bounds.js'
 
 /** A response read to its end: what a one-shot command needs of it. */
 export type PlainResponse = {
@@ -45,11 +46,7 @@ export async function sendOnce(url: URL, options: PlainRequest): Promise<PlainRe
       size += (chunk as Buffer).length
       if (size > maxBytes) {
         res.destroy()
-        throw new AtoauthError(
-          'response_too_large',
-          `The response from ${url.origin} is larger than ${maxBytes / 2 ** 20} MiB, the most atoauth reads.`,
-          { exitCode: ExitCode.network },
-        )
+        throw responseTooLarge(url.origin, maxBytes)
       }
       chunks.push(chunk as Buffer)
     }

@@ -6,8 +6,8 @@
 // library takes over: it refreshes under the lock and decides whether the
 // session has ended.
 import type { Context } from '../context.js'
-import { NetworkError } from '../errors.js'
-import { MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS } from '../request-bounds.js'
+import { startDeadline } from '../deadline.js'
+import { MAX_RESPONSE_BYTES, noAnswerWithin, REQUEST_TIMEOUT_MS } from '../request-bounds.js'
 import type { Settings } from '../settings.js'
 import { openOAuthCache } from '../store/disk-cache.js'
 import { USER_AGENT } from '../version.js'
@@ -82,12 +82,12 @@ export async function warmRequest(
   const url = new URL(request.path, tokenSet.aud)
   const nonces = openOAuthCache<string>(settings.cacheDir, 'dpopNonces')
   // Ctrl-C still cancels with its own reason; the timeout says which server.
-  const deadline = new AbortController()
-  const timer = setTimeout(() => {
-    const seconds = WARM_REQUEST_TIMEOUT_MS / 1000
-    deadline.abort(new NetworkError(`${url.origin} did not answer within ${seconds} s.`))
-  }, WARM_REQUEST_TIMEOUT_MS)
-  const bounded = AbortSignal.any([signal, deadline.signal])
+  const deadline = startDeadline(
+    WARM_REQUEST_TIMEOUT_MS,
+    signal,
+    noAnswerWithin(url.origin, WARM_REQUEST_TIMEOUT_MS),
+  )
+  const bounded = deadline.signal
   const send = async (nonce: string | undefined) => {
     const response = await sendOnce(url, {
       method: request.method,
@@ -125,7 +125,7 @@ export async function warmRequest(
     }
     return undefined
   } finally {
-    clearTimeout(timer)
+    deadline.clear()
   }
 }
 
