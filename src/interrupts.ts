@@ -1,19 +1,22 @@
 // How atoauth answers SIGINT, SIGTERM and SIGHUP. Usually at once: the command is cancelled (its
 // signal aborts) and the process leaves with the signal's usual code (130, 143, 129).
 //
-// Except while a token answer is on its way. The authorization server spends a refresh token (or
-// an authorization code) the moment it answers, with no grace period: a process that leaves
-// before storing that answer keeps only the spent token, and the next command's refresh is a
-// replay, which revokes the whole session. So from the moment a token request is sent until its
-// answer is stored and the refresh lock released (a "keeping" section, below), a signal is held
-// back: atoauth says so once, finishes, and then leaves with the signal's code. A second Ctrl-C
-// at a terminal leaves at once (the person chose to); elsewhere (a CI runner's SIGINT then
-// SIGTERM) signals stay held. And once a signal has come, no token request starts: the old token
-// stays unspent, and the session as it was.
+// Except while a token answer is on its way (token-answer-hold.ts): then a signal is held back,
+// said once, and takes effect once the answer is stored and the lock released, so the session is
+// not lost. A second Ctrl-C at a terminal leaves at once (the person chose to); elsewhere (a CI
+// runner's SIGINT then SIGTERM) signals stay held. And once a signal has come, no token request
+// starts: the old token stays unspent, and the session as it was.
 import { readFileSync } from 'node:fs'
 import { CancelledError, type ExitCodeValue } from './errors.js'
 import { exitNow } from './process-exit.js'
 import { REQUEST_TIMEOUT_MS } from './request-bounds.js'
+import {
+  holdKeeping,
+  isHolding,
+  type Keeping,
+  resetHoldsForTest,
+  watchHolds,
+} from './token-answer-hold.js'
 
 export type Interrupt = 'SIGINT' | 'SIGTERM' | 'SIGHUP'
 
@@ -22,9 +25,6 @@ export const INTERRUPT_EXIT_CODES = {
   SIGINT: 130,
   SIGTERM: 143,
 } as const satisfies Record<Interrupt, ExitCodeValue>
-
-/** What a keeping section finishes, in the words said to the person when a signal waits on it. */
-export type Keeping = 'refresh' | 'sign-in'
 
 const FINISHING: Record<Keeping, string> = {
   refresh: 'finishing the token refresh so the session is not lost',
@@ -46,98 +46,12 @@ const CLEANUP_GRACE_MS = 2_000
  */
 export const HOLD_LIMIT_MS = REQUEST_TIMEOUT_MS + 5_000
 
-/**
- * One process, one set of signals. Sections are counted rather than told apart (no async context,
- * whose module would load at every start): a token request sent while any section is open holds
- * signals until every open section has ended, which can only hold them a little longer than
- * needed, never less.
- */
-type State = {
-  openSections: number
-  /** What the open sections finish, once a token request was sent inside them. */
-  sectionsHolding: Keeping | undefined
-  /** Token requests sent outside any section, their answers not yet read. */
-  bareHolds: number
-  lastOpened: Keeping
-  /** What the hold under way finishes. */
-  keeping: Keeping
-  /** The signal that cancelled the command, once one did. */
+/** The signal that cancelled the command, once one did, and what the hold it waited on finished. */
+const state: {
   received: Interrupt | undefined
-  /** What the hold that a signal waited on finished. */
   finished: Keeping | undefined
   handler: InterruptHandler | undefined
-}
-
-const state: State = freshState()
-
-function freshState(): State {
-  return {
-    openSections: 0,
-    sectionsHolding: undefined,
-    bareHolds: 0,
-    lastOpened: 'refresh',
-    keeping: 'refresh',
-    received: undefined,
-    finished: undefined,
-    handler: undefined,
-  }
-}
-
-/**
- * Runs `work`; if a token request is sent while it runs, signals are held back until it ends, so
- * the answer is stored (and any lock taken inside released) before the process can leave.
- */
-export async function keepingTokenAnswer<T>(
-  keeping: Keeping,
-  work: () => T | PromiseLike<T>,
-): Promise<T> {
-  state.openSections++
-  state.lastOpened = keeping
-  try {
-    return await work()
-  } finally {
-    state.openSections--
-    if (state.openSections === 0 && state.sectionsHolding) {
-      state.sectionsHolding = undefined
-      if (!isHolding()) state.handler?.holdEnded()
-    }
-  }
-}
-
-/**
- * Says that a token request is about to be sent. Inside a section, signals wait for the sections
- * to end; outside one, the returned function ends the hold (call it once the answer is read).
- * After a signal it throws that signal's CancelledError instead: nothing is spent.
- */
-export function tokenRequestSent(): () => void {
-  if (state.received) {
-    throw new CancelledError(
-      'Cancelled before the token request was sent: the session is as it was.',
-      INTERRUPT_EXIT_CODES[state.received],
-    )
-  }
-  const wasHolding = isHolding()
-  let release = () => {}
-  if (state.openSections > 0) {
-    state.sectionsHolding ??= state.lastOpened
-  } else {
-    state.bareHolds++
-    let done = false
-    release = () => {
-      if (done) return
-      done = true
-      state.bareHolds--
-      if (!isHolding()) state.handler?.holdEnded()
-    }
-  }
-  if (!wasHolding) state.handler?.holdStarted(state.sectionsHolding ?? 'refresh')
-  return release
-}
-
-/** Whether a signal would be held back now. */
-export function isHolding(): boolean {
-  return state.sectionsHolding !== undefined || state.bareHolds > 0
-}
+} = { received: undefined, finished: undefined, handler: undefined }
 
 /** The cancellation a signal asked for, once one came: what the command ends with. */
 export function interruption(): CancelledError | undefined {
@@ -170,7 +84,19 @@ export function handleInterrupts(options: InterruptOptions): () => void {
   const handler = new InterruptHandler(options)
   state.handler = handler
   handler.listen()
+  const unwatch = watchHolds({
+    beforeSend: () => {
+      if (!state.received) return
+      throw new CancelledError(
+        'Cancelled before the token request was sent: the session is as it was.',
+        INTERRUPT_EXIT_CODES[state.received],
+      )
+    },
+    started: () => handler.holdStarted(),
+    ended: () => handler.holdEnded(),
+  })
   return () => {
+    unwatch()
     handler.stop()
     if (state.handler === handler) state.handler = undefined
   }
@@ -198,8 +124,7 @@ class InterruptHandler {
     this.#on('SIGTERM')
   }
 
-  holdStarted(keeping: Keeping): void {
-    state.keeping = keeping
+  holdStarted(): void {
     if (!(this.#options.hangupIgnored ?? hangupIgnoredAtStart)()) this.#on('SIGHUP')
   }
 
@@ -236,9 +161,9 @@ class InterruptHandler {
     if (this.#held === undefined) {
       this.#held = signal
       state.received = signal
-      state.finished = state.keeping
+      state.finished = holdKeeping()
       const again = this.#options.atTerminal() ? ' (press Ctrl-C again to leave now)' : ''
-      say(`atoauth: ${FINISHING[state.keeping]}, then leaving${again}…`)
+      say(`atoauth: ${FINISHING[state.finished]}, then leaving${again}…`)
       this.#limit = this.#after(HOLD_LIMIT_MS, () => {
         say('atoauth: the token answer did not come in time; leaving without it.')
         this.#exit(INTERRUPT_EXIT_CODES[signal])
@@ -313,5 +238,6 @@ function hangupIgnoredAtStart(): boolean {
 /** For tests: forget every hold, signal and handler. */
 export function resetInterruptsForTest(): void {
   state.handler?.stop()
-  Object.assign(state, freshState())
+  Object.assign(state, { received: undefined, finished: undefined, handler: undefined })
+  resetHoldsForTest()
 }

@@ -8,10 +8,10 @@ import type {
 } from '@atproto/oauth-client-node'
 import type { OAuthClientMetadataInput } from '@atproto/oauth-types'
 import type { Context } from '../context.js'
-import { keepingTokenAnswer } from '../interrupts.js'
 import type { Settings } from '../settings.js'
 import type { AccountIdentity } from '../store/account-index.js'
 import { createFileLock } from '../store/file-lock.js'
+import { keepingTokenAnswer } from '../token-answer-hold.js'
 import { libraryFetch } from './library-fetch.js'
 
 export type OAuthClientOptions = {

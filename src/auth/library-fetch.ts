@@ -9,13 +9,13 @@
 // redirect choice: the atproto spec allows redirects there, and they carry nothing secret.
 // A token request also tells interrupts.ts, which holds signals back until its answer is stored.
 import { startDeadline } from '../deadline.js'
-import { tokenRequestSent } from '../interrupts.js'
 import {
   MAX_RESPONSE_BYTES,
   noAnswerWithin,
   REQUEST_TIMEOUT_MS,
   responseTooLarge,
 } from '../request-bounds.js'
+import { tokenRequestSent } from '../token-answer-hold.js'
 import { USER_AGENT } from '../version.js'
 
 type Fetch = typeof globalThis.fetch

@@ -11,8 +11,8 @@ import type {
 import type { Context } from '../context.js'
 import { startDeadline } from '../deadline.js'
 import { AtoauthError, CancelledError, sessionNotKept } from '../errors.js'
-import { keepingTokenAnswer } from '../interrupts.js'
 import type { AccountIdentity } from '../store/account-index.js'
+import { keepingTokenAnswer } from '../token-answer-hold.js'
 import type { CallbackOutcome, LoopbackListener } from './listener.js'
 import type { LoginOptions } from './login-options.js'
 

@@ -9,11 +9,9 @@ import {
   handleInterrupts,
   type Interrupt,
   interruption,
-  isHolding,
-  keepingTokenAnswer,
   resetInterruptsForTest,
-  tokenRequestSent,
 } from '../../src/interrupts.ts'
+import { isHolding, keepingTokenAnswer, tokenRequestSent } from '../../src/token-answer-hold.ts'
 
 let cancel: AbortController
 let said: string[]

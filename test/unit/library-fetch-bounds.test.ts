@@ -10,9 +10,10 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createOAuthClient, MemoryStore } from '../../src/auth/client.ts'
 import { AtoauthError, CancelledError, ExitCode } from '../../src/errors.ts'
-import { handleInterrupts, isHolding, resetInterruptsForTest } from '../../src/interrupts.ts'
+import { handleInterrupts, resetInterruptsForTest } from '../../src/interrupts.ts'
 import { MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS } from '../../src/request-bounds.ts'
 import { resolveSettings } from '../../src/settings.ts'
+import { isHolding } from '../../src/token-answer-hold.ts'
 import { answerOf, closeServers, serve, silentServer } from '../support/bounded-servers.ts'
 
 afterEach(async () => {
